@@ -1,0 +1,31 @@
+/**
+ * `se-kernels/core`: the whole library without the scijs `ndarray` dependency. scijs ndarray
+ * builds its view classes with `new Function`, which a strict Content-Security-Policy blocks;
+ * this entry never loads it. `seForward`/`seBackward` here return plain dense tensors
+ * `{ data, shape, stride, offset }`; the main `se-kernels` entry returns scijs ndarrays instead.
+ */
+export { SEError, SEOptionError, SEShapeError, SEStateError, SETypeError } from './errors.js';
+export type { CheckedTensor, FloatTensor, PlainTensor } from './tensor.js';
+export {
+  DEFAULT_SE_OPTIONS,
+  SE_ACTIVATIONS,
+  SE_GATES,
+  SE_LAYOUTS,
+  SE_SQUEEZES,
+  type SEActivation,
+  type SEGate,
+  type SELayout,
+  type SEOptions,
+  type SESqueeze,
+} from './options.js';
+export {
+  createSEParams,
+  makeDivisible,
+  seHiddenWidth,
+  type CreateSEParamsOptions,
+  type SEInit,
+  type SEParams,
+} from './params.js';
+export { SECache, seBackward, seForward, type SEBackwardResult, type SEForwardResult, type SEGeometry } from './se.js';
+export * from './autograd/index.js';
+export * as kernels from './kernels/index.js';

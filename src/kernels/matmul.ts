@@ -1,0 +1,51 @@
+/**
+ * Dense matrix product with transpose flags, enough for a linear layer's forward and both of
+ * its backward products without copying a transposed matrix.
+ */
+
+/**
+ * `out = op(A) * op(B)` where `op(A)` is `M x K` and `op(B)` is `K x N`, all row-major.
+ * With `transA`, `a` holds A as `K x M` and is read transposed; likewise `transB` with `b` as
+ * `N x K`. Each dot product is accumulated in float64 and stored as float32.
+ *
+ * Linear layer `y = x W^T` (W is `[out, in]`): `matmul(y, x, w, batch, out, in, false, true)`;
+ * its backward `dx = dy W`: `matmul(dx, dy, w, batch, in, out)`;
+ * `dW = dy^T x`: `matmul(dw, dy, x, out, in, batch, true, false)`.
+ *
+ * Aliasing: `out` must not overlap `a` or `b`.
+ * @param out receives the `M x N` product (overwritten)
+ * @param a left matrix, `M x K` (or `K x M` with transA)
+ * @param b right matrix, `K x N` (or `N x K` with transB)
+ * @returns out
+ */
+export function matmul(
+  out: Float32Array,
+  a: Float32Array,
+  b: Float32Array,
+  M: number,
+  N: number,
+  K: number,
+  transA = false,
+  transB = false,
+  outOffset = 0,
+  aOffset = 0,
+  bOffset = 0,
+): Float32Array {
+  // Element (i, k) of op(A) is a[aOffset + i * aRow + k * aStep]; (k, j) of op(B) is b[bOffset + k * bStep + j * bCol].
+  const aRow = transA ? 1 : K;
+  const aStep = transA ? M : 1;
+  const bStep = transB ? 1 : N;
+  const bCol = transB ? K : 1;
+  for (let i = 0; i < M; i++) {
+    const ai = aOffset + i * aRow;
+    const oi = outOffset + i * N;
+    for (let j = 0; j < N; j++) {
+      let pa = ai;
+      let pb = bOffset + j * bCol;
+      let acc = 0;
+      for (let k = 0; k < K; k++, pa += aStep, pb += bStep) acc += a[pa] * b[pb];
+      out[oi + j] = acc;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+/** SE block options: the variant names the public calls accept, and their validation. */
+import { SEOptionError, SETypeError, describeValue } from './errors.js';
+
+/** Memory layout of the SE block's input: `[N, C, ...spatial]` or `[N, ...spatial, C]`. */
+export type SELayout = 'channels-first' | 'channels-last';
+/** How the spatial axis is squeezed: mean (the paper's default), max, or their average (timm `add_maxpool`). */
+export type SESqueeze = 'avg' | 'max' | 'avgmax';
+/** The inner activation after the reducing layer. */
+export type SEActivation = 'relu' | 'silu' | 'gelu' | 'identity';
+/** The gate applied to the expanded excitation. */
+export type SEGate = 'sigmoid' | 'hardSigmoid' | 'tanh' | 'relu' | 'identity';
+
+/** Variant options of `seForward` (all optional; defaults give the paper's block). */
+export interface SEOptions {
+  /** `'channels-first'` (NCHW, default) or `'channels-last'` (NHWC). */
+  layout?: SELayout;
+  /** `'avg'` (default), `'max'` or `'avgmax'`. */
+  squeeze?: SESqueeze;
+  /** `'relu'` (default), `'silu'`, `'gelu'` (tanh approximation) or `'identity'`. */
+  activation?: SEActivation;
+  /** `'sigmoid'` (default), `'hardSigmoid'` (PyTorch's), `'tanh'`, `'relu'` or `'identity'`. */
+  gate?: SEGate;
+}
+
+/** SEOptions with every field filled in. */
+export interface ResolvedSEOptions {
+  readonly layout: SELayout;
+  readonly squeeze: SESqueeze;
+  readonly activation: SEActivation;
+  readonly gate: SEGate;
+}
+
+export const SE_LAYOUTS: readonly SELayout[] = ['channels-first', 'channels-last'];
+export const SE_SQUEEZES: readonly SESqueeze[] = ['avg', 'max', 'avgmax'];
+export const SE_ACTIVATIONS: readonly SEActivation[] = ['relu', 'silu', 'gelu', 'identity'];
+export const SE_GATES: readonly SEGate[] = ['sigmoid', 'hardSigmoid', 'tanh', 'relu', 'identity'];
+
+/** The defaults: the block of the SENet paper. */
+export const DEFAULT_SE_OPTIONS: ResolvedSEOptions = Object.freeze({
+  layout: 'channels-first',
+  squeeze: 'avg',
+  activation: 'relu',
+  gate: 'sigmoid',
+});
+
+function pick<T extends string>(fn: string, key: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new SEOptionError(
+    `${fn}: options.${key} must be one of ${allowed.map((a) => `'${a}'`).join(', ')} but is ${describeValue(value)}`,
+  );
+}
+
+/** Validates `options` (unknown keys and values are errors) and fills in the defaults. */
+export function resolveSEOptions(fn: string, options: unknown): ResolvedSEOptions {
+  if (options === undefined || options === null) return DEFAULT_SE_OPTIONS;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw new SETypeError(`${fn}: options must be an object but got ${describeValue(options)}`);
+  }
+  const o = options as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (key !== 'layout' && key !== 'squeeze' && key !== 'activation' && key !== 'gate') {
+      throw new SEOptionError(`${fn}: unknown option '${key}'; expected layout, squeeze, activation or gate`);
+    }
+  }
+  return {
+    layout: pick(fn, 'layout', o.layout, SE_LAYOUTS, DEFAULT_SE_OPTIONS.layout),
+    squeeze: pick(fn, 'squeeze', o.squeeze, SE_SQUEEZES, DEFAULT_SE_OPTIONS.squeeze),
+    activation: pick(fn, 'activation', o.activation, SE_ACTIVATIONS, DEFAULT_SE_OPTIONS.activation),
+    gate: pick(fn, 'gate', o.gate, SE_GATES, DEFAULT_SE_OPTIONS.gate),
+  };
+}

@@ -1,0 +1,189 @@
+/** SE block parameters: their type, creation and initialisation, hidden-width rounding, validation. */
+import { SEOptionError, SEShapeError, SETypeError, describeValue } from './errors.js';
+import { SeededRandom } from './rng.js';
+
+/**
+ * The weights of one SE block, in PyTorch's layout: `w1` is the reducing layer `[hidden, channels]`
+ * row-major (a Linear's `(out, in)`; a 1x1 conv weight `[R, C, 1, 1]` has the same bytes), `w2`
+ * the expanding layer `[channels, hidden]`. Biases are null for a block without them.
+ */
+export interface SEParams {
+  /** C, the number of channels of the input. */
+  channels: number;
+  /** R, the reduced (hidden) width. */
+  hidden: number;
+  /** Reducing weight `[R, C]`. */
+  w1: Float32Array;
+  /** Reducing bias `[R]`, or null. */
+  b1: Float32Array | null;
+  /** Expanding weight `[C, R]`. */
+  w2: Float32Array;
+  /** Expanding bias `[C]`, or null. */
+  b2: Float32Array | null;
+}
+
+/** Weight initialisation schemes of {@link createSEParams}. */
+export type SEInit = 'kaimingNormal' | 'normal' | 'zeros';
+
+/** Options of {@link createSEParams}. */
+export interface CreateSEParamsOptions {
+  /** C, the number of input channels (a positive integer). */
+  channels: number;
+  /** Reduction ratio r (default 16): hidden = max(1, floor(C / r)), or makeDivisible(C / r, divisor). */
+  reduction?: number;
+  /** An explicit hidden width R; excludes `reduction` and `divisor`. */
+  hidden?: number;
+  /** Round the hidden width to a multiple of this with {@link makeDivisible} (timm / torchvision style). */
+  divisor?: number;
+  /** `roundLimit` passed to makeDivisible with `divisor` (default 0.9, torchvision; timm's SE uses 0). */
+  roundLimit?: number;
+  /** Whether the two layers have biases (default true, as timm and torchvision). */
+  bias?: boolean;
+  /**
+   * `'kaimingNormal'` (default): normal with std sqrt(2 / fan_out) (fan_out = R for w1, C for w2),
+   * as PyTorch's `kaiming_normal_(mode='fan_out', nonlinearity='relu')`; `'normal'`: std `std`
+   * (default 0.001, as the reference `SEAttention.init_weights`); `'zeros'`. Biases start at 0.
+   */
+  init?: SEInit;
+  /** Standard deviation for `init: 'normal'` (default 0.001). */
+  std?: number;
+  /** Seed of the generator (default 0); equal seeds give equal weights. */
+  seed?: number;
+}
+
+function isPositiveInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+}
+
+function isFinitePositive(v: unknown): v is number {
+  return typeof v === 'number' && Number.isFinite(v) && v > 0;
+}
+
+/**
+ * Rounds `v` to a multiple of `divisor`, as timm's and torchvision's `make_divisible`:
+ * `n = max(minValue, floor((v + divisor / 2) / divisor) * divisor)`, then `n += divisor` if
+ * `n < roundLimit * v` (so rounding down never loses more than 10% with the default 0.9).
+ * Examples: makeDivisible(18) = 24, makeDivisible(120) = 120, makeDivisible(4) = 8,
+ * makeDivisible(18, 8, 8, 0) = 16.
+ * @param v the width to round (positive, finite)
+ * @param divisor the multiple to round to (positive integer, default 8)
+ * @param minValue the smallest result (default `divisor`)
+ * @param roundLimit how far below `v` the result may fall, as a fraction (default 0.9)
+ */
+export function makeDivisible(v: number, divisor = 8, minValue?: number, roundLimit = 0.9): number {
+  const fn = 'makeDivisible';
+  if (!isFinitePositive(v)) throw new SEOptionError(`${fn}: v must be a finite positive number but is ${describeValue(v)}`);
+  if (!isPositiveInt(divisor)) {
+    throw new SEOptionError(`${fn}: divisor must be a positive integer but is ${describeValue(divisor)}`);
+  }
+  const min = minValue === undefined ? divisor : minValue;
+  if (!isPositiveInt(min)) throw new SEOptionError(`${fn}: minValue must be a positive integer but is ${describeValue(minValue)}`);
+  if (typeof roundLimit !== 'number' || !Number.isFinite(roundLimit) || roundLimit < 0) {
+    throw new SEOptionError(`${fn}: roundLimit must be a finite number >= 0 but is ${describeValue(roundLimit)}`);
+  }
+  let n = Math.max(min, Math.floor((v + divisor / 2) / divisor) * divisor);
+  if (n < roundLimit * v) n += divisor;
+  return n;
+}
+
+/** The hidden width R that {@link createSEParams} would choose for these options. */
+export function seHiddenWidth(opts: { channels: number; reduction?: number; hidden?: number; divisor?: number; roundLimit?: number }, fn = 'seHiddenWidth'): number {
+  if (opts === null || typeof opts !== 'object') {
+    throw new SETypeError(`${fn}: options must be an object with channels but got ${describeValue(opts)}`);
+  }
+  const { channels, reduction, hidden, divisor, roundLimit } = opts;
+  if (!isPositiveInt(channels)) throw new SEOptionError(`${fn}: channels must be a positive integer but is ${describeValue(channels)}`);
+  if (hidden !== undefined) {
+    if (reduction !== undefined || divisor !== undefined) {
+      throw new SEOptionError(`${fn}: give either hidden or reduction/divisor, not both (hidden is ${hidden}, reduction is ${describeValue(reduction)}, divisor is ${describeValue(divisor)})`);
+    }
+    if (!isPositiveInt(hidden)) throw new SEOptionError(`${fn}: hidden must be a positive integer but is ${describeValue(hidden)}`);
+    return hidden;
+  }
+  const r = reduction === undefined ? 16 : reduction;
+  if (!isFinitePositive(r)) throw new SEOptionError(`${fn}: reduction must be a finite positive number but is ${describeValue(reduction)}`);
+  if (divisor !== undefined) return makeDivisible(channels / r, divisor, undefined, roundLimit === undefined ? 0.9 : roundLimit);
+  if (roundLimit !== undefined) throw new SEOptionError(`${fn}: roundLimit only applies with divisor, which is not given`);
+  return Math.max(1, Math.floor(channels / r));
+}
+
+/**
+ * Creates the parameters of an SE block, initialised reproducibly from `seed`.
+ * @example createSEParams({ channels: 64 }) // hidden 4, kaiming-normal weights, zero biases
+ */
+export function createSEParams(opts: CreateSEParamsOptions): SEParams {
+  const fn = 'createSEParams';
+  if (opts === null || typeof opts !== 'object') {
+    throw new SETypeError(`${fn}: options must be an object like { channels: 64 } but got ${describeValue(opts)}`);
+  }
+  const known = ['channels', 'reduction', 'hidden', 'divisor', 'roundLimit', 'bias', 'init', 'std', 'seed'];
+  for (const key of Object.keys(opts)) {
+    if (!known.includes(key)) throw new SEOptionError(`${fn}: unknown option '${key}'; expected one of ${known.join(', ')}`);
+  }
+  const hidden = seHiddenWidth(opts, fn);
+  const { channels } = opts;
+  const bias = opts.bias === undefined ? true : opts.bias;
+  if (typeof bias !== 'boolean') throw new SEOptionError(`${fn}: bias must be true or false but is ${describeValue(opts.bias)}`);
+  const init = opts.init === undefined ? 'kaimingNormal' : opts.init;
+  if (init !== 'kaimingNormal' && init !== 'normal' && init !== 'zeros') {
+    throw new SEOptionError(`${fn}: init must be one of 'kaimingNormal', 'normal', 'zeros' but is ${describeValue(opts.init)}`);
+  }
+  if (opts.std !== undefined && init !== 'normal') {
+    throw new SEOptionError(`${fn}: std applies only to init 'normal' but init is '${init}'`);
+  }
+  const std = opts.std === undefined ? 0.001 : opts.std;
+  if (typeof std !== 'number' || !Number.isFinite(std) || std < 0) {
+    throw new SEOptionError(`${fn}: std must be a finite number >= 0 but is ${describeValue(opts.std)}`);
+  }
+  const seed = opts.seed === undefined ? 0 : opts.seed;
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
+    throw new SEOptionError(`${fn}: seed must be an integer but is ${describeValue(opts.seed)}`);
+  }
+  const w1 = new Float32Array(hidden * channels);
+  const w2 = new Float32Array(channels * hidden);
+  if (init !== 'zeros') {
+    const rng = new SeededRandom(seed);
+    // fan_out of a [out, in] (or [out, in, 1, 1]) weight is `out`.
+    rng.fillNormal(w1, init === 'normal' ? std : Math.sqrt(2 / hidden));
+    rng.fillNormal(w2, init === 'normal' ? std : Math.sqrt(2 / channels));
+  }
+  return {
+    channels,
+    hidden,
+    w1,
+    b1: bias ? new Float32Array(hidden) : null,
+    w2,
+    b2: bias ? new Float32Array(channels) : null,
+  };
+}
+
+function checkWeight(fn: string, name: string, v: unknown, length: number, what: string, nullable: boolean): void {
+  if (nullable && v === null) return;
+  if (!(v instanceof Float32Array)) {
+    throw new SETypeError(`${fn}: ${name} must be a Float32Array${nullable ? ' or null' : ''} but got ${describeValue(v)}`);
+  }
+  if (v.length !== length) {
+    throw new SEShapeError(`${fn}: ${name} has length ${v.length} but ${what} needs ${length}`);
+  }
+}
+
+/** Checks that `params` is a well-formed SEParams whose array sizes agree with channels and hidden. */
+export function checkSEParams(fn: string, params: unknown, name = 'params'): SEParams {
+  if (params === null || typeof params !== 'object') {
+    throw new SETypeError(`${fn}: ${name} must be SEParams {channels, hidden, w1, b1, w2, b2} but got ${describeValue(params)}`);
+  }
+  const p = params as Partial<Record<keyof SEParams, unknown>>;
+  if (!isPositiveInt(p.channels)) {
+    throw new SEShapeError(`${fn}: ${name}.channels must be a positive integer but is ${describeValue(p.channels)}`);
+  }
+  if (!isPositiveInt(p.hidden)) {
+    throw new SEShapeError(`${fn}: ${name}.hidden must be a positive integer but is ${describeValue(p.hidden)}`);
+  }
+  const C = p.channels;
+  const R = p.hidden;
+  checkWeight(fn, `${name}.w1`, p.w1, R * C, `[hidden, channels] = [${R}, ${C}]`, false);
+  checkWeight(fn, `${name}.b1`, p.b1, R, `[hidden] = [${R}]`, true);
+  checkWeight(fn, `${name}.w2`, p.w2, C * R, `[channels, hidden] = [${C}, ${R}]`, false);
+  checkWeight(fn, `${name}.b2`, p.b2, C, `[channels] = [${C}]`, true);
+  return params as SEParams;
+}

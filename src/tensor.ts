@@ -1,0 +1,192 @@
+/**
+ * Tensors at the public boundary: the `FloatTensor` view type every public call accepts,
+ * its validation, and the strided-to-dense copy used when a view is not contiguous.
+ */
+import { SEShapeError, SETypeError, describeValue } from './errors.js';
+
+/**
+ * A strided view of float32 data; any scijs ndarray satisfies it.
+ * Element `(i0, i1, ...)` lives at `offset + i0 * stride[0] + i1 * stride[1] + ...`.
+ */
+export interface FloatTensor {
+  /** The backing buffer. Only Float32Array is accepted. */
+  data: Float32Array;
+  /** Sizes of each axis; every entry a positive integer. */
+  shape: readonly number[];
+  /** Step in `data` per unit of each axis; row-major (C order) when absent. */
+  stride?: readonly number[];
+  /** Index in `data` of the first element; 0 when absent. */
+  offset?: number;
+}
+
+/** A dense row-major tensor as returned by the `se-kernels/core` entry: plain data, no classes. */
+export interface PlainTensor {
+  data: Float32Array;
+  shape: number[];
+  stride: number[];
+  offset: number;
+}
+
+/** A validated view: shape, strides and offset resolved, plus whether it is dense row-major. */
+export interface CheckedTensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+  readonly stride: readonly number[];
+  readonly offset: number;
+  /** Number of elements (product of the shape). */
+  readonly size: number;
+  /** True when the view is row-major contiguous, so element i is `data[offset + i]`. */
+  readonly contiguous: boolean;
+}
+
+/** Row-major strides of `shape`. */
+export function rowMajorStrides(shape: readonly number[]): number[] {
+  const stride = new Array<number>(shape.length);
+  let step = 1;
+  for (let k = shape.length - 1; k >= 0; k--) {
+    stride[k] = step;
+    step *= shape[k];
+  }
+  return stride;
+}
+
+/** Product of the entries of `shape` (1 for a scalar shape `[]`). */
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (let k = 0; k < shape.length; k++) n *= shape[k];
+  return n;
+}
+
+/** `[2, 3, 4]` for error messages. */
+export function formatShape(shape: readonly number[]): string {
+  return `[${shape.join(', ')}]`;
+}
+
+function isIntArrayLike(v: unknown): v is readonly number[] {
+  return Array.isArray(v);
+}
+
+/**
+ * Checks that `t` is a well-formed FloatTensor of rank within `[minRank, maxRank]` whose every
+ * addressed element lies inside `t.data`, and resolves its strides and offset.
+ * Throws SETypeError / SEShapeError naming `fn` and `name` otherwise.
+ */
+export function checkTensor(
+  fn: string,
+  name: string,
+  t: unknown,
+  minRank = 0,
+  maxRank = 8,
+): CheckedTensor {
+  if (t === null || typeof t !== 'object') {
+    throw new SETypeError(`${fn}: ${name} must be a tensor {data, shape, stride?, offset?} but got ${describeValue(t)}`);
+  }
+  const view = t as { data?: unknown; shape?: unknown; stride?: unknown; offset?: unknown };
+  const data = view.data;
+  if (!(data instanceof Float32Array)) {
+    throw new SETypeError(`${fn}: ${name}.data must be a Float32Array but got ${describeValue(data)}`);
+  }
+  const shape = view.shape;
+  if (!isIntArrayLike(shape)) {
+    throw new SETypeError(`${fn}: ${name}.shape must be an array of integers but got ${describeValue(shape)}`);
+  }
+  const rank = shape.length;
+  if (rank < minRank || rank > maxRank) {
+    const expected = minRank === maxRank ? `${minRank}` : `${minRank} to ${maxRank}`;
+    throw new SEShapeError(`${fn}: ${name} must have rank ${expected} but has shape ${formatShape(shape)} (rank ${rank})`);
+  }
+  for (let k = 0; k < rank; k++) {
+    const d = shape[k];
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d <= 0) {
+      throw new SEShapeError(`${fn}: ${name}.shape[${k}] must be a positive integer but is ${describeValue(d)}`);
+    }
+  }
+  const size = shapeSize(shape);
+  const dense = rowMajorStrides(shape);
+  let stride: readonly number[] = dense;
+  if (view.stride !== undefined && view.stride !== null) {
+    const s = view.stride;
+    if (!isIntArrayLike(s) || s.length !== rank) {
+      throw new SEShapeError(`${fn}: ${name}.stride must be an array of ${rank} integers but got ${describeValue(s)}`);
+    }
+    for (let k = 0; k < rank; k++) {
+      if (typeof s[k] !== 'number' || !Number.isSafeInteger(s[k])) {
+        throw new SEShapeError(`${fn}: ${name}.stride[${k}] must be an integer but is ${describeValue(s[k])}`);
+      }
+    }
+    stride = s.slice();
+  }
+  let offset = 0;
+  if (view.offset !== undefined && view.offset !== null) {
+    const o = view.offset;
+    if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) {
+      throw new SEShapeError(`${fn}: ${name}.offset must be a non-negative integer but is ${describeValue(o)}`);
+    }
+    offset = o;
+  }
+  let lo = offset;
+  let hi = offset;
+  for (let k = 0; k < rank; k++) {
+    const reach = stride[k] * (shape[k] - 1);
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  }
+  if (lo < 0 || hi >= data.length) {
+    throw new SEShapeError(
+      `${fn}: ${name} with shape ${formatShape(shape)}, stride ${formatShape(stride)} and offset ${offset} ` +
+        `addresses data[${lo}..${hi}] but ${name}.data has length ${data.length}`,
+    );
+  }
+  let contiguous = true;
+  for (let k = 0; k < rank; k++) {
+    if (shape[k] !== 1 && stride[k] !== dense[k]) contiguous = false;
+  }
+  return { data, shape: shape.slice(), stride, offset, size, contiguous };
+}
+
+/**
+ * Copies the elements of a strided view into `out` in row-major order and returns `out`.
+ * `out` must hold at least `t.size` elements and must not share memory with `t.data`.
+ */
+export function gatherDense(out: Float32Array, t: CheckedTensor): Float32Array {
+  const { data, shape, stride, offset } = t;
+  const rank = shape.length;
+  if (rank === 0) {
+    out[0] = data[offset];
+    return out;
+  }
+  const last = rank - 1;
+  const n = shape[last];
+  const step = stride[last];
+  const index = new Array<number>(rank).fill(0);
+  let base = offset;
+  let o = 0;
+  for (;;) {
+    for (let i = 0, p = base; i < n; i++, p += step) out[o++] = data[p];
+    // Odometer increment over the leading axes.
+    let k = last - 1;
+    while (k >= 0) {
+      index[k]++;
+      base += stride[k];
+      if (index[k] < shape[k]) break;
+      base -= stride[k] * shape[k];
+      index[k] = 0;
+      k--;
+    }
+    if (k < 0) return out;
+  }
+}
+
+/**
+ * Returns a dense row-major view of `t`: the tensor's own buffer when it is already contiguous
+ * (with its offset), otherwise a fresh copy made by {@link gatherDense}.
+ */
+export function denseView(t: CheckedTensor): { data: Float32Array; offset: number } {
+  if (t.contiguous) return { data: t.data, offset: t.offset };
+  return { data: gatherDense(new Float32Array(t.size), t), offset: 0 };
+}
+
+/** Wraps a dense row-major buffer as a PlainTensor. */
+export function plainTensor(data: Float32Array, shape: readonly number[]): PlainTensor {
+  return { data, shape: shape.slice(), stride: rowMajorStrides(shape), offset: 0 };
+}
