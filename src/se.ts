@@ -208,9 +208,9 @@ export function seBackward(dy: FloatTensor, cache: SECache): SEBackwardResult {
     if (acc !== null) channelScaleChannelsLastBackward(null, dG, dyd, x, s, 1, S, C, acc, 0, zn, ys, xs, zn);
     else channelScaleBackward(null, dG, dyd, x, s, C, S, 0, zn, ys, xs, zn);
     // Back through the gate and the two small layers to dz.
-    activationBackward(opts.gate, dG, dG, g, s, C, zn, zn, zn);
+    activationBackward(opts.gate, dG, dG, g, C, zn, zn, zn);
     matmul(dA, dG, w2, 1, R, C, false, false, an, zn, 0);
-    activationBackward(opts.activation, dA, dA, a, h, R, an, an, an);
+    activationBackward(opts.activation, dA, dA, a, R, an, an, an);
     matmul(dz, dA, w1, 1, C, R, false, false, 0, an, 0);
     // Pass 2: dx = s * dy + dz routed through the squeeze (avg: spread as dz / S).
     if (shift !== null) for (let c = 0; c < C; c++) shift[c] = (avgWeight * dz[c]) / S;

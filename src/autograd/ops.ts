@@ -129,13 +129,13 @@ export function linear(x: Variable, w: Variable, b: Variable | null = null): Var
   return b === null ? y : biasAdd(y, b);
 }
 
-/** An elementwise nonlinearity by name. Saves: its input and its output. */
+/** An elementwise nonlinearity by name. Saves: its input. */
 export function activation(x: Variable, kind: ActivationKind): Variable {
   const op = kind;
   assertVariable(op, 'x', x);
   const out = activationForward(kind, new Float32Array(x.size), x.data, x.size);
-  return x.tape.record(op, [x], out, x.shape, [x.data, out], (dy, [xd, yd]) => [
-    activationBackward(kind, new Float32Array(dy.length), dy, xd, yd, dy.length),
+  return x.tape.record(op, [x], out, x.shape, [x.data], (dy, [xd]) => [
+    activationBackward(kind, new Float32Array(dy.length), dy, xd, dy.length),
   ]);
 }
 
@@ -144,7 +144,7 @@ export function relu(x: Variable): Variable {
   return activation(x, 'relu');
 }
 
-/** `1 / (1 + exp(-x))`, overflow-free. Saves: its output. */
+/** `1 / (1 + exp(-x))`, overflow-free. Saves: x. */
 export function sigmoid(x: Variable): Variable {
   return activation(x, 'sigmoid');
 }
@@ -159,7 +159,7 @@ export function gelu(x: Variable): Variable {
   return activation(x, 'gelu');
 }
 
-/** `tanh(x)`. Saves: its output. */
+/** `tanh(x)`. Saves: x. */
 export function tanh(x: Variable): Variable {
   return activation(x, 'tanh');
 }

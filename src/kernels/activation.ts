@@ -56,9 +56,7 @@ export function activationForward(
 }
 
 /**
- * `dx[i] = dy[i] * f'(x[i])` for the nonlinearity `kind`. Each kind reads what it saved:
- * sigmoid and tanh the output `y`, the others the input `x` (both are passed; both must be
- * laid out alike, at the same offset).
+ * `dx[i] = dy[i] * f'(x[i])` for the nonlinearity `kind`; every kind saves only its input x.
  * Aliasing: `dx` may be `dy`.
  * @returns dx
  */
@@ -67,25 +65,24 @@ export function activationBackward(
   dx: Float32Array,
   dy: Float32Array,
   x: Float32Array,
-  y: Float32Array,
   n: number,
   dxOffset = 0,
   dyOffset = 0,
-  savedOffset = 0,
+  xOffset = 0,
 ): Float32Array {
   switch (kind) {
     case 'relu':
-      return reluBackward(dx, dy, x, n, dxOffset, dyOffset, savedOffset);
+      return reluBackward(dx, dy, x, n, dxOffset, dyOffset, xOffset);
     case 'silu':
-      return siluBackward(dx, dy, x, n, dxOffset, dyOffset, savedOffset);
+      return siluBackward(dx, dy, x, n, dxOffset, dyOffset, xOffset);
     case 'gelu':
-      return geluBackward(dx, dy, x, n, dxOffset, dyOffset, savedOffset);
+      return geluBackward(dx, dy, x, n, dxOffset, dyOffset, xOffset);
     case 'sigmoid':
-      return sigmoidBackward(dx, dy, y, n, dxOffset, dyOffset, savedOffset);
+      return sigmoidBackward(dx, dy, x, n, dxOffset, dyOffset, xOffset);
     case 'hardSigmoid':
-      return hardSigmoidBackward(dx, dy, x, n, dxOffset, dyOffset, savedOffset);
+      return hardSigmoidBackward(dx, dy, x, n, dxOffset, dyOffset, xOffset);
     case 'tanh':
-      return tanhBackward(dx, dy, y, n, dxOffset, dyOffset, savedOffset);
+      return tanhBackward(dx, dy, x, n, dxOffset, dyOffset, xOffset);
     case 'identity':
       for (let i = 0; i < n; i++) dx[dxOffset + i] = dy[dyOffset + i];
       return dx;

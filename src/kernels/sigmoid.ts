@@ -21,20 +21,22 @@ export function sigmoidForward(out: Float32Array, x: Float32Array, n: number, ou
 }
 
 /**
- * `dx[i] = dy[i] * y[i] * (1 - y[i])` (saved: the output y).
+ * `dx[i] = dy[i] * s * (1 - s)` with `s = sigmoid(x[i])` recomputed in float64 (saved: the input x).
+ * Recomputing from x instead of reading the float32 output keeps `1 - s` accurate where the
+ * sigmoid saturates (from a float32 s it loses up to all of its digits).
  * @returns dx
  */
 export function sigmoidBackward(
   dx: Float32Array,
   dy: Float32Array,
-  y: Float32Array,
+  x: Float32Array,
   n: number,
   dxOffset = 0,
   dyOffset = 0,
-  yOffset = 0,
+  xOffset = 0,
 ): Float32Array {
   for (let i = 0; i < n; i++) {
-    const s = y[yOffset + i];
+    const s = sigmoid(x[xOffset + i]);
     dx[dxOffset + i] = dy[dyOffset + i] * s * (1 - s);
   }
   return dx;

@@ -13,20 +13,21 @@ export function tanhForward(out: Float32Array, x: Float32Array, n: number, outOf
 }
 
 /**
- * `dx[i] = dy[i] * (1 - y[i]^2)` (saved: the output y).
+ * `dx[i] = dy[i] * (1 - t^2)` with `t = tanh(x[i])` recomputed in float64 (saved: the input x;
+ * from the float32 output, `1 - t^2` would lose its digits where tanh saturates).
  * @returns dx
  */
 export function tanhBackward(
   dx: Float32Array,
   dy: Float32Array,
-  y: Float32Array,
+  x: Float32Array,
   n: number,
   dxOffset = 0,
   dyOffset = 0,
-  yOffset = 0,
+  xOffset = 0,
 ): Float32Array {
   for (let i = 0; i < n; i++) {
-    const t = y[yOffset + i];
+    const t = Math.tanh(x[xOffset + i]);
     dx[dxOffset + i] = dy[dyOffset + i] * (1 - t * t);
   }
   return dx;

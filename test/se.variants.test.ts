@@ -1,0 +1,89 @@
+/**
+ * Every combination of squeeze x activation x gate x layout (3 x 4 x 5 x 2 = 120), fused and on
+ * the tape: forward against the float64 reference, gradients against float64 central differences,
+ * and the fused seBackward against the tape's gradients for the same block.
+ */
+import { fc, test as propTest } from '@fast-check/jest';
+import { Tape, mul, seBackward, seForward, seParamVariables, squeezeExcitation, sum, type SEOptions } from '../src/core.js';
+import { ACTIVATIONS, GATES, LAYOUTS, SQUEEZES, buildCase, caseSpecArb, type SECase } from './cases.js';
+import { kinkMargin, params64, relativeError, seReference, seReferenceGradients, tieMargin } from './reference.js';
+
+const FORWARD_TOL = 2e-6;
+const GRAD_TOL = 2e-5;
+/** Fused and tape gradients come from the same kernels summed in different orders. */
+const FUSED_VS_TAPE_TOL = 1e-5;
+
+function tapeGradients(c: SECase) {
+  const tape = new Tape();
+  const x = tape.variable({ data: c.x, shape: c.shape });
+  const p = seParamVariables(tape, c.params);
+  const y = squeezeExcitation(x, p, c.options);
+  tape.backward(sum(mul(y, tape.constant({ data: c.dy, shape: c.shape }))));
+  return { y: y.data, dx: x.grad!, dw1: p.w1.grad!, db1: p.b1?.grad ?? null, dw2: p.w2.grad!, db2: p.b2?.grad ?? null };
+}
+
+/** True when the case is far enough from kinks and max ties for finite differences to mean something. */
+function smooth(c: SECase): boolean {
+  const f = seReference(c.x, c.shape, params64(c.params), c.ref);
+  return kinkMargin(f, c.ref) > 1e-3 && tieMargin(f, c.ref) > 1e-3;
+}
+
+function checkAll(c: SECase): void {
+  const ref = seReference(c.x, c.shape, params64(c.params), c.ref);
+  const { y, cache } = seForward({ data: c.x, shape: c.shape }, c.params, c.options);
+  expect(relativeError(y.data, ref.y)).toBeLessThanOrEqual(FORWARD_TOL);
+  const fused = seBackward({ data: c.dy, shape: c.shape }, cache);
+  const tape = tapeGradients(c);
+  expect(relativeError(tape.y, ref.y)).toBeLessThanOrEqual(FORWARD_TOL);
+  const num = seReferenceGradients(c.x, c.shape, c.params, c.ref, Float64Array.from(c.dy));
+  const pairs: [string, ArrayLike<number> | undefined, ArrayLike<number> | null, ArrayLike<number> | null][] = [
+    ['dx', fused.dx.data, tape.dx, num.dx],
+    ['dw1', fused.dw1.data, tape.dw1, num.dw1],
+    ['dw2', fused.dw2.data, tape.dw2, num.dw2],
+    ['db1', fused.db1?.data, tape.db1, num.db1],
+    ['db2', fused.db2?.data, tape.db2, num.db2],
+  ];
+  for (const [name, f, t, n] of pairs) {
+    if (n === null) {
+      expect([name, f, t]).toEqual([name, undefined, null]);
+      continue;
+    }
+    expectWithin(`${name} fused vs numeric`, relativeError(f!, n), GRAD_TOL);
+    expectWithin(`${name} tape vs numeric`, relativeError(t!, n), GRAD_TOL);
+    expectWithin(`${name} fused vs tape`, relativeError(f!, t!), FUSED_VS_TAPE_TOL);
+  }
+}
+
+/** Like toBeLessThanOrEqual, but the failure names which gradient and which comparison. */
+function expectWithin(what: string, error: number, tolerance: number): void {
+  if (!(error <= tolerance)) throw new Error(`${what}: relative error ${error} exceeds ${tolerance}`);
+}
+
+const combos: SEOptions[] = [];
+for (const layout of LAYOUTS)
+  for (const squeeze of SQUEEZES)
+    for (const activation of ACTIVATIONS) for (const gate of GATES) combos.push({ layout, squeeze, activation, gate });
+
+describe('every variant combination', () => {
+  test.each(combos.map((o) => [`${o.layout} ${o.squeeze} ${o.activation} ${o.gate}`, o] as const))('%s', (_name, options) => {
+    // Several seeded cases per combination (rank 1-3, bias on and off); skip the ones that land on a kink.
+    let checked = 0;
+    for (let seed = 1; checked < 3 && seed < 60; seed++) {
+      const rank = 1 + (seed % 3);
+      const spatial = [3, 2, 2].slice(0, rank);
+      const c = buildCase({ N: 2, C: 5, R: 3, spatial, bias: seed % 2 === 0, seed: seed * 7919, options });
+      if (!smooth(c)) continue;
+      checkAll(c);
+      checked++;
+    }
+    expect(checked).toBe(3);
+  });
+});
+
+describe('random variants and shapes', () => {
+  propTest.prop([caseSpecArb(true)], { numRuns: 120 })('fused = tape = float64 reference', (spec) => {
+    const c = buildCase(spec);
+    fc.pre(smooth(c));
+    checkAll(c);
+  });
+});
