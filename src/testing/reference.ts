@@ -1,0 +1,226 @@
+/**
+ * A float64 reference SE block for checking results: written directly from the formulas with
+ * explicit (n, c, s) index arithmetic, sharing no code with the kernels. Slow and simple on purpose.
+ * Also central-difference numerical gradients and the error measure the tests and the demo use.
+ */
+import type { SEOptions } from '../options.js';
+import type { SEParams } from '../params.js';
+
+/** Input layout. */
+export type Layout = 'channels-first' | 'channels-last';
+
+/** Resolved reference options. */
+export interface RefOptions {
+  layout: Layout;
+  squeeze: 'avg' | 'max' | 'avgmax';
+  activation: 'relu' | 'silu' | 'gelu' | 'identity';
+  gate: 'sigmoid' | 'hardSigmoid' | 'tanh' | 'relu' | 'identity';
+}
+
+/** SEOptions with the defaults filled in. */
+export function refOptions(o: SEOptions = {}): RefOptions {
+  return {
+    layout: o.layout ?? 'channels-first',
+    squeeze: o.squeeze ?? 'avg',
+    activation: o.activation ?? 'relu',
+    gate: o.gate ?? 'sigmoid',
+  };
+}
+
+/** Float64 copies of an SEParams' arrays. */
+export interface Params64 {
+  C: number;
+  R: number;
+  w1: Float64Array;
+  b1: Float64Array | null;
+  w2: Float64Array;
+  b2: Float64Array | null;
+}
+
+/** Copies an SEParams' arrays to float64. */
+export function params64(p: SEParams): Params64 {
+  return {
+    C: p.channels,
+    R: p.hidden,
+    w1: Float64Array.from(p.w1),
+    b1: p.b1 === null ? null : Float64Array.from(p.b1),
+    w2: Float64Array.from(p.w2),
+    b2: p.b2 === null ? null : Float64Array.from(p.b2),
+  };
+}
+
+/** The nonlinearity `kind` applied to one float64 value. */
+export function nonlinearity(kind: string, v: number): number {
+  switch (kind) {
+    case 'relu':
+      return Math.max(v, 0);
+    case 'sigmoid':
+      return 1 / (1 + Math.exp(-v));
+    case 'silu':
+      return v / (1 + Math.exp(-v));
+    case 'gelu':
+      return 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+    case 'tanh':
+      return Math.tanh(v);
+    case 'hardSigmoid':
+      return Math.min(1, Math.max(0, (v + 3) / 6));
+    case 'identity':
+      return v;
+    default:
+      throw new RangeError(`nonlinearity: unknown kind ${kind}`);
+  }
+}
+
+/** Kinks of each nonlinearity, where a finite-difference check is meaningless. */
+export function kinks(kind: string): number[] {
+  if (kind === 'relu') return [0];
+  if (kind === 'hardSigmoid') return [-3, 3];
+  return [];
+}
+
+/** Geometry of a dense input: N, C, S and a function giving the flat index of (n, c, s). */
+export function geometry(shape: readonly number[], layout: Layout) {
+  const rank = shape.length;
+  const N = shape[0];
+  const C = layout === 'channels-first' ? shape[1] : shape[rank - 1];
+  let S = 1;
+  for (let k = 1; k < rank; k++) if (k !== (layout === 'channels-first' ? 1 : rank - 1)) S *= shape[k];
+  const index =
+    layout === 'channels-first'
+      ? (n: number, c: number, s: number) => (n * C + c) * S + s
+      : (n: number, c: number, s: number) => (n * S + s) * C + c;
+  return { N, C, S, index };
+}
+
+/** Every intermediate of the reference forward. */
+export interface RefForward {
+  y: Float64Array;
+  z: Float64Array;
+  a: Float64Array;
+  g: Float64Array;
+  s: Float64Array;
+  /** Per (n, c): the gap between the largest and second-largest spatial value (for tie checks). */
+  maxGap: Float64Array;
+}
+
+/** The SE block in float64, straight from the SPEC formulas. x is dense row-major. */
+export function seReference(x: ArrayLike<number>, shape: readonly number[], p: Params64, o: RefOptions): RefForward {
+  const { N, C, S, index } = geometry(shape, o.layout);
+  const R = p.R;
+  const y = new Float64Array(N * C * S);
+  const z = new Float64Array(N * C);
+  const a = new Float64Array(N * R);
+  const g = new Float64Array(N * C);
+  const s = new Float64Array(N * C);
+  const maxGap = new Float64Array(N * C);
+  for (let n = 0; n < N; n++) {
+    for (let c = 0; c < C; c++) {
+      let sum = 0;
+      let max = -Infinity;
+      let second = -Infinity;
+      for (let q = 0; q < S; q++) {
+        const v = x[index(n, c, q)];
+        sum += v;
+        if (v > max) {
+          second = max;
+          max = v;
+        } else if (v > second) second = v;
+      }
+      const avg = sum / S;
+      z[n * C + c] = o.squeeze === 'avg' ? avg : o.squeeze === 'max' ? max : 0.5 * avg + 0.5 * max;
+      maxGap[n * C + c] = S === 1 ? Infinity : max - second;
+    }
+    for (let j = 0; j < R; j++) {
+      let acc = p.b1 === null ? 0 : p.b1[j];
+      for (let c = 0; c < C; c++) acc += p.w1[j * C + c] * z[n * C + c];
+      a[n * R + j] = acc;
+    }
+    for (let c = 0; c < C; c++) {
+      let acc = p.b2 === null ? 0 : p.b2[c];
+      for (let j = 0; j < R; j++) acc += p.w2[c * R + j] * nonlinearity(o.activation, a[n * R + j]);
+      g[n * C + c] = acc;
+      s[n * C + c] = nonlinearity(o.gate, acc);
+    }
+    for (let c = 0; c < C; c++) {
+      for (let q = 0; q < S; q++) {
+        const i = index(n, c, q);
+        y[i] = s[n * C + c] * x[i];
+      }
+    }
+  }
+  return { y, z, a, g, s, maxGap };
+}
+
+/** Distance of the nearest pre-activation / pre-gate value from a kink, relative to the values' scale. */
+export function kinkMargin(f: RefForward, o: RefOptions): number {
+  let margin = Infinity;
+  for (const [values, kind] of [
+    [f.a, o.activation],
+    [f.g, o.gate],
+  ] as const) {
+    for (const k of kinks(kind)) for (const v of values) margin = Math.min(margin, Math.abs(v - k));
+  }
+  return margin;
+}
+
+/** Smallest top-two gap over all (n, c) (Infinity unless the squeeze uses max). */
+export function tieMargin(f: RefForward, o: RefOptions): number {
+  if (o.squeeze === 'avg') return Infinity;
+  let m = Infinity;
+  for (const v of f.maxGap) m = Math.min(m, v);
+  return m;
+}
+
+/** Central differences of a scalar function of a float64 vector (the vector is restored). */
+export function numericGradient(f: () => number, v: Float64Array, eps = 1e-6): Float64Array {
+  const grad = new Float64Array(v.length);
+  for (let i = 0; i < v.length; i++) {
+    const old = v[i];
+    v[i] = old + eps;
+    const up = f();
+    v[i] = old - eps;
+    const down = f();
+    v[i] = old;
+    grad[i] = (up - down) / (2 * eps);
+  }
+  return grad;
+}
+
+/** max |a - b| / max(max |b|, floor): the error measure used throughout the tests. */
+export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>, floor = 1e-6): number {
+  if (a.length !== b.length) throw new RangeError(`relativeError: lengths differ (${a.length} vs ${b.length})`);
+  let err = 0;
+  let scale = floor;
+  for (let i = 0; i < a.length; i++) {
+    err = Math.max(err, Math.abs(a[i] - b[i]));
+    scale = Math.max(scale, Math.abs(b[i]));
+  }
+  return err / scale;
+}
+
+/** SE gradients of loss = sum(y * w) by float64 central differences of loss = sum(y * w) in float64. */
+export function seReferenceGradients(
+  x: Float32Array,
+  shape: readonly number[],
+  p: SEParams,
+  o: RefOptions,
+  w: Float64Array,
+  eps = 1e-6,
+) {
+  const x64 = Float64Array.from(x);
+  const p64 = params64(p);
+  const loss = () => {
+    const { y } = seReference(x64, shape, p64, o);
+    let l = 0;
+    for (let i = 0; i < y.length; i++) l += y[i] * w[i];
+    return l;
+  };
+  return {
+    dx: numericGradient(loss, x64, eps),
+    dw1: numericGradient(loss, p64.w1, eps),
+    db1: p64.b1 === null ? null : numericGradient(loss, p64.b1, eps),
+    dw2: numericGradient(loss, p64.w2, eps),
+    db2: p64.b2 === null ? null : numericGradient(loss, p64.b2, eps),
+  };
+}
+
