@@ -28,4 +28,6 @@ export {
 } from './params.js';
 export { SECache, seBackward, seForward, type SEBackwardResult, type SEForwardResult, type SEGeometry } from './se.js';
 export * from './autograd/index.js';
+export * from './interop/index.js';
+export * from './cost.js';
 export * as kernels from './kernels/index.js';

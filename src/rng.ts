@@ -1,8 +1,36 @@
 /**
- * A small seeded pseudo-random generator for weight initialisation: reproducible for a seed.
- * Uniforms come from a 32-bit integer mixer (only exact integer arithmetic), normals from the
- * Box-Muller transform in float64; the draws are rounded to float32 when stored.
+ * A small seeded pseudo-random generator for weight initialisation, reproducible for a seed on
+ * every platform: uniforms come from a 32-bit integer mixer (exact integer arithmetic), normals
+ * from Marsaglia's polar method using only +, -, *, / and sqrt (all correctly rounded in IEEE
+ * 754) and a logarithm computed here from those, never the engine's Math.log, whose last bits
+ * may differ between JavaScript engines.
  */
+
+const LN2 = 0.6931471805599453;
+
+/**
+ * Natural logarithm of `v` in (0, 1], from basic arithmetic only (deterministic everywhere):
+ * `v = m * 2^e` with m in [sqrt(1/2), sqrt(2)) (scaling by 2 is exact), then
+ * `log m = 2 atanh(t)`, `t = (m - 1) / (m + 1)`, |t| < 0.172, by its series.
+ */
+export function portableLog(v: number): number {
+  let m = v;
+  let e = 0;
+  while (m < Math.SQRT1_2) {
+    m *= 2;
+    e--;
+  }
+  const t = (m - 1) / (m + 1);
+  const t2 = t * t;
+  let term = t;
+  let sum = 0;
+  for (let k = 1; k < 60; k += 2) {
+    sum += term / k;
+    term *= t2;
+    if (Math.abs(term) < 1e-18) break;
+  }
+  return 2 * sum + e * LN2;
+}
 
 /** A seeded source of uniform and standard-normal draws. */
 export class SeededRandom {
@@ -10,7 +38,7 @@ export class SeededRandom {
   private spare = 0;
   private hasSpare = false;
 
-  /** @param seed any 32-bit integer; equal seeds give equal sequences */
+  /** @param seed any integer (taken modulo 2^32); equal seeds give equal sequences */
   constructor(seed: number) {
     this.state = seed | 0;
   }
@@ -32,11 +60,18 @@ export class SeededRandom {
       this.hasSpare = false;
       return this.spare;
     }
-    const r = Math.sqrt(-2 * Math.log(this.uniform()));
-    const t = 2 * Math.PI * this.uniform();
-    this.spare = r * Math.sin(t);
+    let u = 0;
+    let v = 0;
+    let s = 0;
+    do {
+      u = 2 * this.uniform() - 1;
+      v = 2 * this.uniform() - 1;
+      s = u * u + v * v;
+    } while (s >= 1 || s === 0);
+    const f = Math.sqrt((-2 * portableLog(s)) / s);
+    this.spare = v * f;
     this.hasSpare = true;
-    return r * Math.cos(t);
+    return u * f;
   }
 
   /** Fills `out` with normal draws of the given standard deviation and returns it. */

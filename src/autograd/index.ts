@@ -1,4 +1,5 @@
-/** The tape: variables, ops, and the SE block composed from them. */
+/** The tape: variables, ops, the SE block composed from them, and the paper's integration strategies. */
 export { Tape, Variable, type BackwardFn, type VariableOptions } from './tape.js';
 export * from './ops.js';
 export { seParamVariables, squeezeExcitation, type SEVariables } from './se.js';
+export { seResidualUnit, type ResidualBranch, type SEIntegration, type SEResidualOptions } from './integration.js';
