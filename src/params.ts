@@ -1,6 +1,7 @@
 /** SE block parameters: their type, creation and initialisation, hidden-width rounding, validation. */
 import { SEOptionError, SEShapeError, SETypeError, describeValue } from './errors.js';
 import { SeededRandom } from './rng.js';
+import { allocFloat32 } from './tensor.js';
 
 /**
  * The weights of one SE block, in PyTorch's layout: `w1` is the reducing layer `[hidden, channels]`
@@ -139,8 +140,8 @@ export function createSEParams(opts: CreateSEParamsOptions): SEParams {
   if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
     throw new SEOptionError(`${fn}: seed must be an integer but is ${describeValue(opts.seed)}`);
   }
-  const w1 = new Float32Array(hidden * channels);
-  const w2 = new Float32Array(channels * hidden);
+  const w1 = allocFloat32(fn, 'w1', hidden * channels);
+  const w2 = allocFloat32(fn, 'w2', channels * hidden);
   if (init !== 'zeros') {
     const rng = new SeededRandom(seed);
     // fan_out of a [out, in] (or [out, in, 1, 1]) weight is `out`.

@@ -28,7 +28,16 @@ import {
 } from './kernels/pooling.js';
 import { resolveSEOptions, type ResolvedSEOptions, type SEOptions } from './options.js';
 import { checkSEParams, type SEParams } from './params.js';
-import { checkTensor, denseView, formatShape, plainTensor, type FloatTensor, type PlainTensor } from './tensor.js';
+import {
+  allocFloat32,
+  checkTensor,
+  denseView,
+  formatShape,
+  plainTensor,
+  sampleFingerprint,
+  type FloatTensor,
+  type PlainTensor,
+} from './tensor.js';
 
 /** Sizes of an SE block's input: N samples, C channels, S spatial positions. */
 export interface SEGeometry {
@@ -42,9 +51,11 @@ export interface SEGeometry {
  * What `seForward` saves for `seBackward`. Treat it as opaque.
  *
  * The rule: a cache refers to the input's buffer (when the input was contiguous) and to the
- * parameters' arrays, without copying them. Do not modify `x.data`, `params.w1/b1/w2/b2` between
- * `seForward` and the `seBackward` that uses its cache; the gradients would silently refer to the
- * new values. A cache may be passed to `seBackward` any number of times.
+ * parameters' arrays as they were at `seForward`, without copying them. Do not modify `x.data`,
+ * `params.w1/b1/w2/b2` between `seForward` and a `seBackward` that uses its cache. `seBackward`
+ * checks a fingerprint of each (64 sampled positions and the last) and throws SEStateError when
+ * one changed: an optimizer step or a reused input buffer is caught; a single edited element may
+ * not be. A cache may be passed to `seBackward` any number of times, with the same results.
  */
 export class SECache {
   /** @internal */
@@ -53,7 +64,11 @@ export class SECache {
     readonly shape: readonly number[],
     readonly geometry: SEGeometry,
     readonly options: ResolvedSEOptions,
-    readonly params: SEParams,
+    /** The parameters' arrays at forward time. */
+    readonly w1: Float32Array,
+    readonly b1: Float32Array | null,
+    readonly w2: Float32Array,
+    readonly b2: Float32Array | null,
     /** Dense row-major input data (the caller's own buffer, or a copy of a strided view). */
     readonly x: Float32Array,
     readonly xOffset: number,
@@ -67,8 +82,31 @@ export class SECache {
     readonly s: Float32Array,
     /** For max / avgmax squeeze: spatial index of each (sample, channel)'s first maximum `[N, C]`. */
     readonly argmax: Int32Array | null,
+    /** Fingerprints of x, w1, b1, w2, b2 at forward time (see the rule above). */
+    readonly fingerprints: readonly number[],
   ) {}
 }
+
+/** Fingerprints of the buffers a cache refers to, in the order x, w1, b1, w2, b2. */
+function cacheFingerprints(
+  x: Float32Array,
+  xOffset: number,
+  size: number,
+  w1: Float32Array,
+  b1: Float32Array | null,
+  w2: Float32Array,
+  b2: Float32Array | null,
+): number[] {
+  return [
+    sampleFingerprint(x, xOffset, size),
+    sampleFingerprint(w1, 0, w1.length),
+    b1 === null ? 0 : sampleFingerprint(b1, 0, b1.length),
+    sampleFingerprint(w2, 0, w2.length),
+    b2 === null ? 0 : sampleFingerprint(b2, 0, b2.length),
+  ];
+}
+
+const FINGERPRINTED = ['x.data', 'params.w1', 'params.b1', 'params.w2', 'params.b2'];
 
 /** Output of the core `seForward`: y as a plain dense tensor, and the cache for backward. */
 export interface SEForwardResult {
@@ -117,12 +155,12 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions)
   const geo = seGeometry(fn, xt.shape, opts, params);
   const { N, C, S, R } = geo;
   const { w1, b1, w2, b2 } = params;
-  const { data: xd, offset: xo } = denseView(xt);
+  const { data: xd, offset: xo } = denseView(fn, 'x', xt);
   const cl = opts.layout === 'channels-last';
   const useMax = opts.squeeze !== 'avg';
   const useAvg = opts.squeeze !== 'max';
 
-  const y = new Float32Array(N * C * S);
+  const y = allocFloat32(fn, 'y', N * C * S);
   const z = new Float32Array(N * C);
   const a = new Float32Array(N * R);
   const h = new Float32Array(N * R);
@@ -159,7 +197,8 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions)
     if (cl) channelScaleChannelsLastForward(y, xd, s, null, 1, S, C, n * C * S, xs, zn);
     else channelScaleForward(y, xd, s, null, C, S, n * C * S, xs, zn);
   }
-  const cache = new SECache(xt.shape, geo, opts, params, xd, xo, z, a, h, g, s, argmax);
+  const prints = cacheFingerprints(xd, xo, N * C * S, w1, b1, w2, b2);
+  const cache = new SECache(xt.shape, geo, opts, w1, b1, w2, b2, xd, xo, z, a, h, g, s, argmax, prints);
   return { y: plainTensor(y, xt.shape), cache };
 }
 
@@ -179,19 +218,24 @@ export function seBackward(dy: FloatTensor, cache: SECache): SEBackwardResult {
     throw new SEShapeError(`${fn}: dy has shape ${formatShape(dyt.shape)} but x had shape ${formatShape(shape)}`);
   }
   const { N, C, S, R } = cache.geometry;
-  const { w1, b1, w2, b2 } = cache.params;
-  if (w1.length !== R * C || w2.length !== C * R || (b1 !== null && b1.length !== R) || (b2 !== null && b2.length !== C)) {
-    throw new SEStateError(`${fn}: the cache's params changed size since seForward`);
-  }
   const opts = cache.options;
-  const { x, xOffset, z, a, h, g, s, argmax } = cache;
-  const { data: dyd, offset: dyo } = denseView(dyt);
+  const { x, xOffset, z, a, h, g, s, argmax, w1, b1, w2, b2 } = cache;
+  const now = cacheFingerprints(x, xOffset, N * C * S, w1, b1, w2, b2);
+  for (let k = 0; k < now.length; k++) {
+    if (now[k] !== cache.fingerprints[k]) {
+      throw new SEStateError(
+        `${fn}: ${FINGERPRINTED[k]} changed since the seForward that made this cache; ` +
+          `the cache refers to it without a copy, so run seForward again after changing it`,
+      );
+    }
+  }
+  const { data: dyd, offset: dyo } = denseView(fn, 'dy', dyt);
   const cl = opts.layout === 'channels-last';
   // Weights of the two squeeze paths in dz's routing back to x.
   const avgWeight = opts.squeeze === 'avg' ? 1 : opts.squeeze === 'avgmax' ? 0.5 : 0;
   const maxWeight = opts.squeeze === 'max' ? 1 : opts.squeeze === 'avgmax' ? 0.5 : 0;
 
-  const dx = new Float32Array(N * C * S);
+  const dx = allocFloat32(fn, 'dx', N * C * S);
   const dG = new Float32Array(N * C);
   const dA = new Float32Array(N * R);
   const dz = new Float32Array(C);

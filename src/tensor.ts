@@ -102,6 +102,9 @@ export function checkTensor(
     }
   }
   const size = shapeSize(shape);
+  if (!Number.isSafeInteger(size)) {
+    throw new SEShapeError(`${fn}: ${name} with shape ${formatShape(shape)} has ${size} elements, more than can be counted exactly`);
+  }
   const dense = rowMajorStrides(shape);
   let stride: readonly number[] = dense;
   if (view.stride !== undefined && view.stride !== null) {
@@ -179,14 +182,51 @@ export function gatherDense(out: Float32Array, t: CheckedTensor): Float32Array {
 
 /**
  * Returns a dense row-major view of `t`: the tensor's own buffer when it is already contiguous
- * (with its offset), otherwise a fresh copy made by {@link gatherDense}.
+ * (with its offset), otherwise a fresh copy made by {@link gatherDense}. `fn`/`name` are for errors.
  */
-export function denseView(t: CheckedTensor): { data: Float32Array; offset: number } {
+export function denseView(fn: string, name: string, t: CheckedTensor): { data: Float32Array; offset: number } {
   if (t.contiguous) return { data: t.data, offset: t.offset };
-  return { data: gatherDense(new Float32Array(t.size), t), offset: 0 };
+  return { data: gatherDense(allocFloat32(fn, `a dense copy of ${name}`, t.size), t), offset: 0 };
 }
 
 /** Wraps a dense row-major buffer as a PlainTensor. */
 export function plainTensor(data: Float32Array, shape: readonly number[]): PlainTensor {
   return { data, shape: shape.slice(), stride: rowMajorStrides(shape), offset: 0 };
+}
+
+/**
+ * `new Float32Array(n)`, but an engine refusal (too large for a typed array, out of memory)
+ * becomes an SEShapeError naming the function and what was being allocated.
+ */
+export function allocFloat32(fn: string, what: string, n: number): Float32Array {
+  try {
+    return new Float32Array(n);
+  } catch (e) {
+    throw new SEShapeError(
+      `${fn}: cannot allocate ${what} of ${n} float32 values (${(n * 4) / 2 ** 30} GiB): ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+}
+
+const bitsF32 = new Float32Array(1);
+const bitsU32 = new Uint32Array(bitsF32.buffer);
+
+/**
+ * A cheap fingerprint of `length` values of `a` from `offset`: a 32-bit FNV-1a hash of the bit
+ * patterns at up to 64 evenly spaced positions plus the last one. Used to detect buffers changed
+ * between `seForward` and `seBackward`; it catches whole-buffer changes (an optimizer step, a
+ * reused input buffer), not every single-element edit.
+ */
+export function sampleFingerprint(a: Float32Array, offset: number, length: number): number {
+  let h = (0x811c9dc5 ^ length) >>> 0;
+  const step = length <= 64 ? 1 : Math.floor(length / 64);
+  for (let i = 0; i < length; i += step) {
+    bitsF32[0] = a[offset + i];
+    h = Math.imul(h ^ bitsU32[0], 0x01000193);
+  }
+  if (length > 0) {
+    bitsF32[0] = a[offset + length - 1];
+    h = Math.imul(h ^ bitsU32[0], 0x01000193);
+  }
+  return h >>> 0;
 }

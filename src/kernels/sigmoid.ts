@@ -21,9 +21,10 @@ export function sigmoidForward(out: Float32Array, x: Float32Array, n: number, ou
 }
 
 /**
- * `dx[i] = dy[i] * s * (1 - s)` with `s = sigmoid(x[i])` recomputed in float64 (saved: the input x).
- * Recomputing from x instead of reading the float32 output keeps `1 - s` accurate where the
- * sigmoid saturates (from a float32 s it loses up to all of its digits).
+ * `dx[i] = dy[i] * s * (1 - s)` with `s = sigmoid(x[i])` recomputed in float64 (saved: the input x),
+ * as `e / (1 + e)^2` with `e = exp(-|x|)`. Recomputing from x instead of reading the float32 output,
+ * in a form without the cancellation of `1 - s`, keeps full precision where the sigmoid saturates
+ * (from a float32 s it loses up to all of its digits, from a float64 s it does beyond x ~ 20).
  * @returns dx
  */
 export function sigmoidBackward(
@@ -36,8 +37,8 @@ export function sigmoidBackward(
   xOffset = 0,
 ): Float32Array {
   for (let i = 0; i < n; i++) {
-    const s = sigmoid(x[xOffset + i]);
-    dx[dxOffset + i] = dy[dyOffset + i] * s * (1 - s);
+    const e = Math.exp(-Math.abs(x[xOffset + i]));
+    dx[dxOffset + i] = dy[dyOffset + i] * (e / ((1 + e) * (1 + e)));
   }
   return dx;
 }

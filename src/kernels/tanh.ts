@@ -13,8 +13,9 @@ export function tanhForward(out: Float32Array, x: Float32Array, n: number, outOf
 }
 
 /**
- * `dx[i] = dy[i] * (1 - t^2)` with `t = tanh(x[i])` recomputed in float64 (saved: the input x;
- * from the float32 output, `1 - t^2` would lose its digits where tanh saturates).
+ * `dx[i] = dy[i] * (1 - t^2)` with `t = tanh(x[i])`, computed from the input x (saved: x) as
+ * `4e / (1 + e)^2` with `e = exp(-2|x|)`: `1 - t^2` loses its digits where tanh saturates, from
+ * the float32 output at once and even from a float64 t beyond |x| ~ 10.
  * @returns dx
  */
 export function tanhBackward(
@@ -27,8 +28,8 @@ export function tanhBackward(
   xOffset = 0,
 ): Float32Array {
   for (let i = 0; i < n; i++) {
-    const t = Math.tanh(x[xOffset + i]);
-    dx[dxOffset + i] = dy[dyOffset + i] * (1 - t * t);
+    const e = Math.exp(-2 * Math.abs(x[xOffset + i]));
+    dx[dxOffset + i] = dy[dyOffset + i] * ((4 * e) / ((1 + e) * (1 + e)));
   }
   return dx;
 }
