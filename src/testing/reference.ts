@@ -18,7 +18,8 @@ export interface RefOptions {
 }
 
 /** SEOptions with the defaults filled in. */
-export function refOptions(o: SEOptions = {}): RefOptions {
+export function refOptions(options?: SEOptions | null): RefOptions {
+  const o = options ?? {};
   return {
     layout: o.layout ?? 'channels-first',
     squeeze: o.squeeze ?? 'avg',
