@@ -12,7 +12,7 @@ function returnsOrSEError<T>(f: () => T): T | undefined {
   try {
     return f();
   } catch (e) {
-    if (!(e instanceof SEError)) throw new Error(`expected an SEError but got ${String(e)}`, { cause: e });
+    if (!(e instanceof SEError)) throw new Error(`expected an SEError but got ${e instanceof Error ? e.stack : String(e)}`);
     expect(e.message).toMatch(/^[A-Za-z.]+( backward)?: /); // names the function
     return undefined;
   }

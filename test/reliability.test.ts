@@ -2,7 +2,7 @@
  * Reliability: the cache rule, NaN/Infinity propagation, determinism, size limits, a flat heap
  * over many calls, and inputs never modified.
  */
-import { fc, test as propTest } from '@fast-check/jest';
+import { test as propTest } from '@fast-check/jest';
 import {
   SEShapeError,
   SEStateError,
