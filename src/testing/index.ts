@@ -1,6 +1,9 @@
 /**
- * `se-kernels/testing`: what you need to check SE results and gradients of your own: an
- * independent float64 reference SE block, float64 central differences, and the error measure
- * (max abs error / max abs value) the library's own tests use.
+ * `se-kernels/testing`: what you need to property-test SE code and gradients of your own:
+ * `gradCheck` (tape gradients against float64 central differences, worst element reported),
+ * fast-check arbitraries for tensors and SE configurations (needs `fast-check`), an independent
+ * float64 reference SE block, and the error measure the library's own tests use.
  */
 export * from './reference.js';
+export * from './gradcheck.js';
+export * from './arbitraries.js';

@@ -102,6 +102,12 @@ export interface RefForward {
   s: Float64Array;
   /** Per (n, c): the gap between the largest and second-largest spatial value (for tie checks). */
   maxGap: Float64Array;
+  /**
+   * Condition number of the two small layers: the largest (sum of |terms|) / |sum| over every
+   * element of a and g. Float32 storage of z and h costs about this many float32 ulps of relative
+   * error in a and g; a case with a large one (cancellation) cannot agree with float64 to 1e-6.
+   */
+  condition: number;
 }
 
 /** The SE block in float64, straight from the SPEC formulas. x is dense row-major. */
@@ -114,6 +120,8 @@ export function seReference(x: ArrayLike<number>, shape: readonly number[], p: P
   const g = new Float64Array(N * C);
   const s = new Float64Array(N * C);
   const maxGap = new Float64Array(N * C);
+  let condition = 1;
+  const conditionOf = (sum: number, absSum: number): number => (absSum === 0 ? 1 : absSum / Math.abs(sum));
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
       let sum = 0;
@@ -133,13 +141,24 @@ export function seReference(x: ArrayLike<number>, shape: readonly number[], p: P
     }
     for (let j = 0; j < R; j++) {
       let acc = p.b1 === null ? 0 : p.b1[j];
-      for (let c = 0; c < C; c++) acc += p.w1[j * C + c] * z[n * C + c];
+      let abs = Math.abs(acc);
+      for (let c = 0; c < C; c++) {
+        acc += p.w1[j * C + c] * z[n * C + c];
+        abs += Math.abs(p.w1[j * C + c] * z[n * C + c]);
+      }
       a[n * R + j] = acc;
+      condition = Math.max(condition, conditionOf(acc, abs));
     }
     for (let c = 0; c < C; c++) {
       let acc = p.b2 === null ? 0 : p.b2[c];
-      for (let j = 0; j < R; j++) acc += p.w2[c * R + j] * nonlinearity(o.activation, a[n * R + j]);
+      let abs = Math.abs(acc);
+      for (let j = 0; j < R; j++) {
+        const t = p.w2[c * R + j] * nonlinearity(o.activation, a[n * R + j]);
+        acc += t;
+        abs += Math.abs(t);
+      }
       g[n * C + c] = acc;
+      condition = Math.max(condition, conditionOf(acc, abs));
       s[n * C + c] = nonlinearity(o.gate, acc);
     }
     for (let c = 0; c < C; c++) {
@@ -149,7 +168,7 @@ export function seReference(x: ArrayLike<number>, shape: readonly number[], p: P
       }
     }
   }
-  return { y, z, a, g, s, maxGap };
+  return { y, z, a, g, s, maxGap, condition };
 }
 
 /** Distance of the nearest pre-activation / pre-gate value from a kink, relative to the values' scale. */
