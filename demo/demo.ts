@@ -3,7 +3,10 @@
  * output statistics, a gradient check (analytic vs float64 central differences) and the time per call.
  */
 import { createSEParams, seBackward, seForward, type SEParams } from '../src/index.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { kinkMargin, params64, refOptions, relativeError, seReference, seReferenceGradients } from '../src/testing/index.js';
+import { trainingSvg } from './svg.js';
+import { DEFAULT_TRAIN_CONFIG, trainStudent } from './train.js';
 
 /** Deterministic pseudo-random float32 values in [-1, 1). */
 function pseudoRandom(n: number, seed: number): Float32Array {
@@ -107,6 +110,25 @@ function main(): void {
   console.log(`\ntime per call on x [${shape.join(', ')}] (${mb.toFixed(1)} MB), median of ${fwd.runs} / ${both.runs} runs, Node ${process.version}`);
   console.log(`  forward            ${fwd.median.toFixed(2)} ms`);
   console.log(`  forward + backward ${both.median.toFixed(2)} ms`);
+
+  training();
+}
+
+function training(): void {
+  const c = DEFAULT_TRAIN_CONFIG;
+  console.log(`\ntraining: a student SE block (C ${c.channels}, hidden ${c.hidden}) imitates a random teacher`);
+  console.log(`  plain SGD on the tape, lr ${c.learningRate}, batches of x [${c.batch}, ${c.channels}, ${c.spatial.join(', ')}], MSE loss`);
+  const r = trainStudent(c);
+  for (const [step, loss] of r.history) console.log(`  step ${String(step).padStart(4)}  loss ${loss.toExponential(3)}`);
+  const drop = r.firstLoss / r.lastLoss;
+  console.log(`  loss dropped ${drop.toFixed(0)}x ${drop >= 100 ? '(>= 100x)' : '(LESS than 100x)'}`);
+  const worst = Math.max(...r.teacherExcitation.map((t, i) => Math.abs(t - r.studentExcitation[i])));
+  console.log(`  largest per-channel excitation gap, learned vs teacher: ${worst.toExponential(2)}`);
+  mkdirSync('build', { recursive: true });
+  const file = 'build/se-training.svg';
+  writeFileSync(file, trainingSvg(r));
+  console.log(`  wrote ${file} (loss curve; learned vs teacher per-channel excitations)`);
+  if (drop < 100) process.exitCode = 1;
 }
 
 main();
