@@ -7,7 +7,8 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 import * as core from './core.js';
-import type { SECache } from './se.js';
+import { SECache, type SEBackwardBuffers, type SEForwardBuffers } from './se.js';
+import { SEWorkspace } from './workspace.js';
 import type { SEOptions } from './options.js';
 import type { SEParams } from './params.js';
 import type { FloatTensor, PlainTensor } from './tensor.js';
@@ -30,8 +31,32 @@ export interface SEBackwardNdResult {
   db2: NdArray<Float32Array> | null;
 }
 
-function toNdArray(t: PlainTensor): NdArray<Float32Array> {
-  return ndarray(t.data, t.shape, t.stride, t.offset);
+/** Wrappers made for a workspace's reused result tensors, so steady-state calls allocate nothing. */
+const wrappers = new WeakMap<PlainTensor, NdArray<Float32Array>>();
+const ndResults = new WeakMap<SEWorkspace, { forward: SEForwardNdResult; backward: SEBackwardNdResult }>();
+
+function toNdArray(t: PlainTensor, reuse: boolean): NdArray<Float32Array> {
+  if (!reuse) return ndarray(t.data, t.shape, t.stride, t.offset);
+  const w = wrappers.get(t);
+  let same = w !== undefined && w.data === t.data && w.shape.length === t.shape.length;
+  for (let k = 0; same && w !== undefined && k < t.shape.length; k++) same = w.shape[k] === t.shape[k];
+  if (same && w !== undefined) return w;
+  const fresh = ndarray(t.data, t.shape, t.stride, t.offset);
+  wrappers.set(t, fresh);
+  return fresh;
+}
+
+function resultsFor(ws: SEWorkspace | undefined) {
+  if (ws === undefined || !(ws instanceof SEWorkspace)) return null;
+  let r = ndResults.get(ws);
+  if (r === undefined) {
+    r = {
+      forward: { y: ndarray(new Float32Array(0)), cache: new SECache() },
+      backward: { dx: ndarray(new Float32Array(0)), dw1: ndarray(new Float32Array(0)), db1: null, dw2: ndarray(new Float32Array(0)), db2: null },
+    };
+    ndResults.set(ws, r);
+  }
+  return r;
 }
 
 /**
@@ -40,26 +65,43 @@ function toNdArray(t: PlainTensor): NdArray<Float32Array> {
  *   any FloatTensor, including every scijs ndarray view
  * @param params the block's weights, e.g. from `createSEParams`
  * @param options the variant: layout, squeeze, activation, gate
+ * @param buffers optional output array `y` and/or a reusable `SEWorkspace` (allocation-free calls;
+ *   the results then live in the workspace until its next call)
  * @returns y as a scijs ndarray shaped like x, and the cache for seBackward
  */
-export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions): SEForwardNdResult {
-  const { y, cache } = core.seForward(x, params, options);
-  return { y: toNdArray(y), cache };
+export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions, buffers?: SEForwardBuffers): SEForwardNdResult {
+  const r = core.seForward(x, params, options, buffers);
+  const reuse = resultsFor(buffers?.workspace);
+  if (reuse === null) return { y: toNdArray(r.y, false), cache: r.cache };
+  reuse.forward.y = toNdArray(r.y, true);
+  reuse.forward.cache = r.cache;
+  return reuse.forward;
 }
 
 /**
  * Runs an SE block backward.
  * @param dy gradient of the loss with respect to y, shaped like x (any FloatTensor)
  * @param cache from the matching seForward; see SECache for the rule on reusing buffers
+ * @param buffers optional output arrays (`dx` may be dy's own buffer) and/or a reusable `SEWorkspace`
  * @returns dx and the parameter gradients as scijs ndarrays (bias gradients null without biases)
  */
-export function seBackward(dy: FloatTensor, cache: SECache): SEBackwardNdResult {
-  const g = core.seBackward(dy, cache);
-  return {
-    dx: toNdArray(g.dx),
-    dw1: toNdArray(g.dw1),
-    db1: g.db1 === null ? null : toNdArray(g.db1),
-    dw2: toNdArray(g.dw2),
-    db2: g.db2 === null ? null : toNdArray(g.db2),
-  };
+export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackwardBuffers): SEBackwardNdResult {
+  const g = core.seBackward(dy, cache, buffers);
+  const reuse = resultsFor(buffers?.workspace);
+  if (reuse === null) {
+    return {
+      dx: toNdArray(g.dx, false),
+      dw1: toNdArray(g.dw1, false),
+      db1: g.db1 === null ? null : toNdArray(g.db1, false),
+      dw2: toNdArray(g.dw2, false),
+      db2: g.db2 === null ? null : toNdArray(g.db2, false),
+    };
+  }
+  const b = reuse.backward;
+  b.dx = toNdArray(g.dx, true);
+  b.dw1 = toNdArray(g.dw1, true);
+  b.db1 = g.db1 === null ? null : toNdArray(g.db1, true);
+  b.dw2 = toNdArray(g.dw2, true);
+  b.db2 = g.db2 === null ? null : toNdArray(g.db2, true);
+  return b;
 }

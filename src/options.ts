@@ -30,6 +30,7 @@ export interface ResolvedSEOptions {
   readonly gate: SEGate;
 }
 
+// Each list starts with its default (resolveSEOptions relies on it).
 export const SE_LAYOUTS: readonly SELayout[] = ['channels-first', 'channels-last'];
 export const SE_SQUEEZES: readonly SESqueeze[] = ['avg', 'max', 'avgmax'];
 export const SE_ACTIVATIONS: readonly SEActivation[] = ['relu', 'silu', 'gelu', 'identity'];
@@ -43,30 +44,42 @@ export const DEFAULT_SE_OPTIONS: ResolvedSEOptions = Object.freeze({
   gate: 'sigmoid',
 });
 
-function pick<T extends string>(fn: string, key: string, value: unknown, allowed: readonly T[], fallback: T): T {
-  if (value === undefined) return fallback;
-  if (typeof value === 'string' && (allowed as readonly string[]).includes(value)) return value as T;
+function pick<T extends string>(fn: string, key: string, value: unknown, allowed: readonly T[]): number {
+  if (value === undefined) return 0;
+  const i = typeof value === 'string' ? (allowed as readonly string[]).indexOf(value) : -1;
+  if (i >= 0) return i;
   throw new SEOptionError(
     `${fn}: options.${key} must be one of ${allowed.map((a) => `'${a}'`).join(', ')} but is ${describeValue(value)}`,
   );
 }
 
-/** Validates `options` (unknown keys and values are errors) and fills in the defaults. */
+/** One frozen object per combination, so resolving options allocates nothing after the first time. */
+const interned: (ResolvedSEOptions | undefined)[] = [];
+
+/**
+ * Validates `options` (unknown keys and values are errors) and fills in the defaults. The result
+ * is a shared frozen object (equal options give the same object).
+ */
 export function resolveSEOptions(fn: string, options: unknown): ResolvedSEOptions {
   if (options === undefined || options === null) return DEFAULT_SE_OPTIONS;
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new SETypeError(`${fn}: options must be an object but got ${describeValue(options)}`);
   }
   const o = options as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
+  for (const key in o) {
     if (key !== 'layout' && key !== 'squeeze' && key !== 'activation' && key !== 'gate') {
       throw new SEOptionError(`${fn}: unknown option '${key}'; expected layout, squeeze, activation or gate`);
     }
   }
-  return {
-    layout: pick(fn, 'layout', o.layout, SE_LAYOUTS, DEFAULT_SE_OPTIONS.layout),
-    squeeze: pick(fn, 'squeeze', o.squeeze, SE_SQUEEZES, DEFAULT_SE_OPTIONS.squeeze),
-    activation: pick(fn, 'activation', o.activation, SE_ACTIVATIONS, DEFAULT_SE_OPTIONS.activation),
-    gate: pick(fn, 'gate', o.gate, SE_GATES, DEFAULT_SE_OPTIONS.gate),
-  };
+  const l = pick(fn, 'layout', o.layout, SE_LAYOUTS);
+  const q = pick(fn, 'squeeze', o.squeeze, SE_SQUEEZES);
+  const a = pick(fn, 'activation', o.activation, SE_ACTIVATIONS);
+  const g = pick(fn, 'gate', o.gate, SE_GATES);
+  const id = ((l * SE_SQUEEZES.length + q) * SE_ACTIVATIONS.length + a) * SE_GATES.length + g;
+  let resolved = interned[id];
+  if (resolved === undefined) {
+    resolved = Object.freeze({ layout: SE_LAYOUTS[l], squeeze: SE_SQUEEZES[q], activation: SE_ACTIVATIONS[a], gate: SE_GATES[g] });
+    interned[id] = resolved;
+  }
+  return resolved;
 }

@@ -1,7 +1,7 @@
 /** SE block parameters: their type, creation and initialisation, hidden-width rounding, validation. */
 import { SEOptionError, SEShapeError, SETypeError, describeValue } from './errors.js';
 import { SeededRandom } from './rng.js';
-import { allocFloat32 } from './tensor.js';
+import { allocFloat32, isFloat32Array } from './tensor.js';
 
 /**
  * The weights of one SE block, in PyTorch's layout: `w1` is the reducing layer `[hidden, channels]`
@@ -158,13 +158,22 @@ export function createSEParams(opts: CreateSEParamsOptions): SEParams {
   };
 }
 
-function checkWeight(fn: string, name: string, v: unknown, length: number, what: string, nullable: boolean): void {
+/** Names and shapes of the four arrays, for messages (built only when one is wrong). */
+const WEIGHTS = [
+  ['w1', (R: number, C: number) => `[hidden, channels] = [${R}, ${C}]`],
+  ['b1', (R: number) => `[hidden] = [${R}]`],
+  ['w2', (R: number, C: number) => `[channels, hidden] = [${C}, ${R}]`],
+  ['b2', (_R: number, C: number) => `[channels] = [${C}]`],
+] as const;
+
+function checkWeight(fn: string, name: string, k: number, v: unknown, length: number, R: number, C: number): void {
+  const nullable = k === 1 || k === 3;
   if (nullable && v === null) return;
-  if (!(v instanceof Float32Array)) {
-    throw new SETypeError(`${fn}: ${name} must be a Float32Array${nullable ? ' or null' : ''} but got ${describeValue(v)}`);
+  if (!isFloat32Array(v)) {
+    throw new SETypeError(`${fn}: ${name}.${WEIGHTS[k][0]} must be a Float32Array${nullable ? ' or null' : ''} but got ${describeValue(v)}`);
   }
   if (v.length !== length) {
-    throw new SEShapeError(`${fn}: ${name} has length ${v.length} but ${what} needs ${length}`);
+    throw new SEShapeError(`${fn}: ${name}.${WEIGHTS[k][0]} has length ${v.length} but ${WEIGHTS[k][1](R, C)} needs ${length}`);
   }
 }
 
@@ -182,9 +191,9 @@ export function checkSEParams(fn: string, params: unknown, name = 'params'): SEP
   }
   const C = p.channels;
   const R = p.hidden;
-  checkWeight(fn, `${name}.w1`, p.w1, R * C, `[hidden, channels] = [${R}, ${C}]`, false);
-  checkWeight(fn, `${name}.b1`, p.b1, R, `[hidden] = [${R}]`, true);
-  checkWeight(fn, `${name}.w2`, p.w2, C * R, `[channels, hidden] = [${C}, ${R}]`, false);
-  checkWeight(fn, `${name}.b2`, p.b2, C, `[channels] = [${C}]`, true);
+  checkWeight(fn, name, 0, p.w1, R * C, R, C);
+  checkWeight(fn, name, 1, p.b1, R, R, C);
+  checkWeight(fn, name, 2, p.w2, C * R, R, C);
+  checkWeight(fn, name, 3, p.b2, C, R, C);
   return params as SEParams;
 }

@@ -9,6 +9,8 @@
  *                         through the squeeze). Weight gradients are batch products at the end.
  *
  * Results are plain dense tensors here; the main entry (`index.ts`) wraps them as scijs ndarrays.
+ * With an {@link SEWorkspace}, every buffer (outputs included) is reused and a call in steady
+ * state allocates nothing.
  */
 import { SEShapeError, SEStateError, SETypeError, describeValue } from './errors.js';
 import { activationBackward, activationForward } from './kernels/activation.js';
@@ -29,84 +31,86 @@ import {
 import { resolveSEOptions, type ResolvedSEOptions, type SEOptions } from './options.js';
 import { checkSEParams, type SEParams } from './params.js';
 import {
-  allocFloat32,
-  checkTensor,
-  denseView,
   formatShape,
-  plainTensor,
+  gatherDense,
+  inspectTensor,
+  isFloat32Array,
+  rowMajorStrides,
   sampleFingerprint,
+  TensorView,
   type FloatTensor,
   type PlainTensor,
 } from './tensor.js';
-
-/** Sizes of an SE block's input: N samples, C channels, S spatial positions. */
-export interface SEGeometry {
-  readonly N: number;
-  readonly C: number;
-  readonly S: number;
-  readonly R: number;
-}
+import { SEWorkspace, sized } from './workspace.js';
 
 /**
- * What `seForward` saves for `seBackward`. Treat it as opaque.
+ * What `seForward` saves for `seBackward`. Treat it as opaque and read-only.
  *
- * The rule: a cache refers to the input's buffer (when the input was contiguous) and to the
- * parameters' arrays as they were at `seForward`, without copying them. Do not modify `x.data`,
- * `params.w1/b1/w2/b2` between `seForward` and a `seBackward` that uses its cache. `seBackward`
- * checks a fingerprint of each (64 sampled positions and the last) and throws SEStateError when
- * one changed: an optimizer step or a reused input buffer is caught; a single edited element may
- * not be. A cache may be passed to `seBackward` any number of times, with the same results.
+ * The rule: a cache refers to the input's buffer (when the input was contiguous; a strided view is
+ * copied) and to the parameters' arrays as they were at `seForward`, without copying them. Do not
+ * modify them before a `seBackward` that uses the cache: `seBackward` checks a fingerprint of each
+ * (64 sampled positions and the last) and throws SEStateError naming the one that changed, which
+ * catches an optimizer step or a refilled input buffer (a single edited element may slip by).
+ * A cache may be passed to `seBackward` any number of times, with the same results.
+ * With a workspace, `seForward` returns the workspace's one cache object, updated in place: it
+ * always describes the latest `seForward` on that workspace.
  */
 export class SECache {
-  /** @internal */
-  constructor(
-    /** The input's shape as given. */
-    readonly shape: readonly number[],
-    readonly geometry: SEGeometry,
-    readonly options: ResolvedSEOptions,
-    /** The parameters' arrays at forward time. */
-    readonly w1: Float32Array,
-    readonly b1: Float32Array | null,
-    readonly w2: Float32Array,
-    readonly b2: Float32Array | null,
-    /** Dense row-major input data (the caller's own buffer, or a copy of a strided view). */
-    readonly x: Float32Array,
-    readonly xOffset: number,
-    /** Squeezed input `[N, C]`. */
-    readonly z: Float32Array,
-    /** Reducing layer output before / after the activation `[N, R]`. */
-    readonly a: Float32Array,
-    readonly h: Float32Array,
-    /** Expanding layer output before / after the gate `[N, C]`. */
-    readonly g: Float32Array,
-    readonly s: Float32Array,
-    /** For max / avgmax squeeze: spatial index of each (sample, channel)'s first maximum `[N, C]`. */
-    readonly argmax: Int32Array | null,
-    /** Fingerprints of x, w1, b1, w2, b2 at forward time (see the rule above). */
-    readonly fingerprints: readonly number[],
-  ) {}
+  /** The input's shape as given. */
+  shape: readonly number[] = [];
+  /** Samples, channels, spatial positions, hidden width. */
+  N = 0;
+  C = 0;
+  S = 0;
+  R = 0;
+  options: ResolvedSEOptions = resolveSEOptions('SECache', undefined);
+  /** The parameters' arrays at forward time. */
+  w1: Float32Array = new Float32Array(0);
+  b1: Float32Array | null = null;
+  w2: Float32Array = new Float32Array(0);
+  b2: Float32Array | null = null;
+  /** Dense row-major input data (the caller's own buffer, or a copy of a strided view) and its offset. */
+  x: Float32Array = new Float32Array(0);
+  xOffset = 0;
+  /** Squeezed input `[N, C]`. */
+  z: Float32Array = new Float32Array(0);
+  /** Reducing layer output before / after the activation `[N, R]`. */
+  a: Float32Array = new Float32Array(0);
+  h: Float32Array = new Float32Array(0);
+  /** Expanding layer output before / after the gate `[N, C]`. */
+  g: Float32Array = new Float32Array(0);
+  s: Float32Array = new Float32Array(0);
+  /** For max / avgmax squeeze: spatial index of each (sample, channel)'s first maximum `[N, C]`. */
+  argmax: Int32Array | null = null;
+  /** Fingerprints of x, w1, b1, w2, b2 at forward time (see the rule above). */
+  fx = 0;
+  fw1 = 0;
+  fb1 = 0;
+  fw2 = 0;
+  fb2 = 0;
+  /** The workspace the buffers live in, or null when they belong to this cache alone. */
+  workspace: SEWorkspace | null = null;
 }
 
-/** Fingerprints of the buffers a cache refers to, in the order x, w1, b1, w2, b2. */
-function cacheFingerprints(
-  x: Float32Array,
-  xOffset: number,
-  size: number,
-  w1: Float32Array,
-  b1: Float32Array | null,
-  w2: Float32Array,
-  b2: Float32Array | null,
-): number[] {
-  return [
-    sampleFingerprint(x, xOffset, size),
-    sampleFingerprint(w1, 0, w1.length),
-    b1 === null ? 0 : sampleFingerprint(b1, 0, b1.length),
-    sampleFingerprint(w2, 0, w2.length),
-    b2 === null ? 0 : sampleFingerprint(b2, 0, b2.length),
-  ];
+/** Optional buffers for `seForward`: an output array for y and/or a reusable workspace. */
+export interface SEForwardBuffers {
+  /** Receives y (x's size, row-major); must not overlap x or the parameters. */
+  y?: Float32Array;
+  /** Scratch, cache and (unless `y` is given) output storage reused across calls. */
+  workspace?: SEWorkspace;
 }
 
-const FINGERPRINTED = ['x.data', 'params.w1', 'params.b1', 'params.w2', 'params.b2'];
+/** Optional buffers for `seBackward`: output arrays and/or a reusable workspace. */
+export interface SEBackwardBuffers {
+  /** Receives dx; may be dy's own buffer (in place, when dy is dense with offset 0), must not overlap anything else. */
+  dx?: Float32Array;
+  dw1?: Float32Array;
+  db1?: Float32Array;
+  dw2?: Float32Array;
+  db2?: Float32Array;
+  /** Scratch and (for outputs not given) output storage reused across calls. */
+  workspace?: SEWorkspace;
+}
 
 /** Output of the core `seForward`: y as a plain dense tensor, and the cache for backward. */
 export interface SEForwardResult {
@@ -123,20 +127,99 @@ export interface SEBackwardResult {
   db2: PlainTensor | null;
 }
 
-/** Reads N, C, S from a validated input shape in the given layout and checks C against params. */
-function seGeometry(fn: string, shape: readonly number[], options: ResolvedSEOptions, params: SEParams): SEGeometry {
-  const rank = shape.length;
-  const channelAxis = options.layout === 'channels-first' ? 1 : rank - 1;
-  const C = shape[channelAxis];
-  if (C !== params.channels) {
-    throw new SEShapeError(
-      `${fn}: x.shape[${channelAxis}] is ${C} but params.channels is ${params.channels} ` +
-        `(x has shape ${formatShape(shape)}, layout '${options.layout}')`,
-    );
+/** Result objects a workspace reuses, so the core calls return without allocating. */
+interface ReusedResults {
+  forward: SEForwardResult;
+  backward: SEBackwardResult;
+  cache: SECache;
+}
+const reused = new WeakMap<SEWorkspace, ReusedResults>();
+
+function plain(): PlainTensor {
+  return { data: new Float32Array(0), shape: [], stride: [], offset: 0 };
+}
+
+function resultsOf(ws: SEWorkspace): ReusedResults {
+  let r = reused.get(ws);
+  if (r === undefined) {
+    r = {
+      forward: { y: plain(), cache: new SECache() },
+      backward: { dx: plain(), dw1: plain(), db1: null, dw2: plain(), db2: null },
+      cache: new SECache(),
+    };
+    r.forward.cache = r.cache;
+    reused.set(ws, r);
   }
-  let S = 1;
-  for (let k = 1; k < rank; k++) if (k !== channelAxis) S *= shape[k];
-  return { N: shape[0], C, S, R: params.hidden };
+  return r;
+}
+
+/** Points `t` at a `[d0, d1]` (or `[d0]` when d1 < 0) buffer, reusing its arrays when the shape is unchanged. */
+function setPlainDims(t: PlainTensor, data: Float32Array, d0: number, d1: number): PlainTensor {
+  const rank = d1 < 0 ? 1 : 2;
+  if (t.shape.length !== rank || t.shape[0] !== d0 || (rank === 2 && t.shape[1] !== d1)) {
+    t.shape = rank === 1 ? [d0] : [d0, d1];
+    t.stride = rank === 1 ? [1] : [d1, 1];
+  }
+  t.data = data;
+  t.offset = 0;
+  return t;
+}
+
+/** Points `t` at `data` with `shape`, reusing its arrays when the shape is unchanged. */
+function setPlain(t: PlainTensor, data: Float32Array, shape: readonly number[]): PlainTensor {
+  let same = t.shape.length === shape.length;
+  for (let k = 0; same && k < shape.length; k++) same = t.shape[k] === shape[k];
+  if (!same) {
+    t.shape = shape.slice();
+    t.stride = rowMajorStrides(shape);
+  }
+  t.data = data;
+  t.offset = 0;
+  return t;
+}
+
+function newPlain(data: Float32Array, shape: readonly number[]): PlainTensor {
+  return setPlain(plain(), data, shape);
+}
+
+/** True when two typed arrays share any bytes. */
+function overlaps(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+function checkWorkspace(fn: string, ws: unknown): SEWorkspace | null {
+  if (ws === undefined) return null;
+  if (!(ws instanceof SEWorkspace)) throw new SETypeError(`${fn}: buffers.workspace must be an SEWorkspace but got ${describeValue(ws)}`);
+  return ws;
+}
+
+/** Checks an output buffer: a Float32Array of exactly n values overlapping none of `inputs`. */
+function checkOut(
+  fn: string,
+  name: string,
+  out: unknown,
+  n: number,
+  inputs: readonly (readonly [string, Float32Array | null])[],
+  allowSame: Float32Array | null = null,
+): Float32Array | null {
+  if (out === undefined) return null;
+  if (!isFloat32Array(out)) throw new SETypeError(`${fn}: buffers.${name} must be a Float32Array but got ${describeValue(out)}`);
+  if (out.length !== n) throw new SEShapeError(`${fn}: buffers.${name} has length ${out.length} but needs ${n}`);
+  for (const [what, arr] of inputs) {
+    if (arr === null || arr === allowSame) continue;
+    if (overlaps(out, arr)) throw new SEStateError(`${fn}: buffers.${name} overlaps ${what}, which the call still reads`);
+  }
+  return out;
+}
+
+const NO_BUFFERS: Readonly<Record<string, unknown>> = Object.freeze({});
+
+function checkBuffers(fn: string, buffers: unknown): Readonly<Record<string, unknown>> {
+  if (buffers === undefined) return NO_BUFFERS;
+  if (buffers === null || typeof buffers !== 'object') {
+    throw new SETypeError(`${fn}: buffers must be an object like { workspace } but got ${describeValue(buffers)}`);
+  }
+  return buffers as Record<string, unknown>;
 }
 
 /**
@@ -146,29 +229,63 @@ function seGeometry(fn: string, shape: readonly number[], options: ResolvedSEOpt
  *   spatial rank 1 to 3; any strided view
  * @param params the block's weights (see {@link SEParams})
  * @param options the variant (see {@link SEOptions})
+ * @param buffers optional output array for y and/or a reusable {@link SEWorkspace}
  */
-export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions): SEForwardResult {
+export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions, buffers?: SEForwardBuffers): SEForwardResult {
   const fn = 'seForward';
-  const xt = checkTensor(fn, 'x', x, 3, 5);
+  const b = checkBuffers(fn, buffers);
+  const ws = checkWorkspace(fn, b.workspace);
+  const xt = inspectTensor(ws === null ? new TensorView() : ws.xView, fn, 'x', x, 3, 5);
   checkSEParams(fn, params);
   const opts = resolveSEOptions(fn, options);
-  const geo = seGeometry(fn, xt.shape, opts, params);
-  const { N, C, S, R } = geo;
+  const rank = xt.shape.length;
+  const channelAxis = opts.layout === 'channels-first' ? 1 : rank - 1;
+  const C = xt.shape[channelAxis];
+  if (C !== params.channels) {
+    throw new SEShapeError(
+      `${fn}: x.shape[${channelAxis}] is ${C} but params.channels is ${params.channels} ` +
+        `(x has shape ${formatShape(xt.shape)}, layout '${opts.layout}')`,
+    );
+  }
+  const N = xt.shape[0];
+  const S = xt.size / (N * C);
+  const R = params.hidden;
   const { w1, b1, w2, b2 } = params;
-  const { data: xd, offset: xo } = denseView(fn, 'x', xt);
-  const cl = opts.layout === 'channels-last';
+  const yOut =
+    b.y === undefined
+      ? null
+      : checkOut(fn, 'y', b.y, xt.size, [
+          ['x.data', xt.data],
+          ['params.w1', w1],
+          ['params.b1', b1],
+          ['params.w2', w2],
+          ['params.b2', b2],
+        ]);
+
+  // Everything is validated: from here on, buffers are written.
+  const own = ws ?? new SEWorkspace();
+  let xd = xt.data;
+  let xo = xt.offset;
+  if (!xt.contiguous) {
+    own.xCopy = sized(fn, 'a dense copy of x', own.xCopy, xt.size);
+    xd = gatherDense(own.xCopy, xt);
+    xo = 0;
+  }
+  const y = yOut ?? (own.y = sized(fn, 'y', own.y, xt.size));
+  const z = (own.z = sized(fn, 'z', own.z, N * C));
+  const a = (own.a = sized(fn, 'a', own.a, N * R));
+  const h = (own.h = sized(fn, 'h', own.h, N * R));
+  const g = (own.g = sized(fn, 'g', own.g, N * C));
+  const s = (own.s = sized(fn, 's', own.s, N * C));
   const useMax = opts.squeeze !== 'avg';
   const useAvg = opts.squeeze !== 'max';
-
-  const y = allocFloat32(fn, 'y', N * C * S);
-  const z = new Float32Array(N * C);
-  const a = new Float32Array(N * R);
-  const h = new Float32Array(N * R);
-  const g = new Float32Array(N * C);
-  const s = new Float32Array(N * C);
-  const argmax = useMax ? new Int32Array(N * C) : null;
-  const zmax = opts.squeeze === 'avgmax' ? new Float32Array(C) : null;
-  const acc = cl ? new Float64Array(C) : null;
+  if (useMax && own.argmax.length !== N * C) own.argmax = new Int32Array(N * C);
+  if (opts.squeeze === 'avgmax') own.zmax = sized(fn, 'zmax', own.zmax, C);
+  if (own.acc.length < Math.max(C, R)) own.acc = new Float64Array(Math.max(C, R));
+  const argmax = useMax ? own.argmax : null;
+  const zmax = opts.squeeze === 'avgmax' ? own.zmax : null;
+  const acc = own.acc;
+  const cl = opts.layout === 'channels-last';
 
   for (let n = 0; n < N; n++) {
     const xs = xo + n * C * S;
@@ -176,7 +293,7 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions)
     const an = n * R;
     // Pass 1: squeeze.
     if (useAvg) {
-      if (acc !== null) globalAvgPoolChannelsLastForward(z, xd, 1, S, C, acc, zn, xs);
+      if (cl) globalAvgPoolChannelsLastForward(z, xd, 1, S, C, acc, zn, xs);
       else globalAvgPoolForward(z, xd, C, S, zn, xs);
     }
     if (argmax !== null) {
@@ -197,50 +314,147 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions)
     if (cl) channelScaleChannelsLastForward(y, xd, s, null, 1, S, C, n * C * S, xs, zn);
     else channelScaleForward(y, xd, s, null, C, S, n * C * S, xs, zn);
   }
-  const prints = cacheFingerprints(xd, xo, N * C * S, w1, b1, w2, b2);
-  const cache = new SECache(xt.shape, geo, opts, w1, b1, w2, b2, xd, xo, z, a, h, g, s, argmax, prints);
-  return { y: plainTensor(y, xt.shape), cache };
+
+  const results = ws === null ? null : resultsOf(ws);
+  const cache = results === null ? new SECache() : results.cache;
+  if (ws !== null) ws.generation++;
+  let sameShape = cache.shape.length === rank;
+  for (let k = 0; sameShape && k < rank; k++) sameShape = cache.shape[k] === xt.shape[k];
+  if (!sameShape) cache.shape = xt.shape.slice();
+  cache.N = N;
+  cache.C = C;
+  cache.S = S;
+  cache.R = R;
+  cache.options = opts;
+  cache.w1 = w1;
+  cache.b1 = b1;
+  cache.w2 = w2;
+  cache.b2 = b2;
+  cache.x = xd;
+  cache.xOffset = xo;
+  cache.z = z;
+  cache.a = a;
+  cache.h = h;
+  cache.g = g;
+  cache.s = s;
+  cache.argmax = argmax;
+  cache.fx = sampleFingerprint(xd, xo, xt.size);
+  cache.fw1 = sampleFingerprint(w1, 0, w1.length);
+  cache.fb1 = b1 === null ? 0 : sampleFingerprint(b1, 0, b1.length);
+  cache.fw2 = sampleFingerprint(w2, 0, w2.length);
+  cache.fb2 = b2 === null ? 0 : sampleFingerprint(b2, 0, b2.length);
+  cache.workspace = ws;
+  if (results === null) return { y: newPlain(y, cache.shape), cache };
+  setPlain(results.forward.y, y, cache.shape);
+  return results.forward;
+}
+
+/** Throws SEStateError when a buffer the cache refers to changed since seForward. */
+function checkFingerprints(fn: string, c: SECache): void {
+  const changed =
+    sampleFingerprint(c.x, c.xOffset, c.N * c.C * c.S) !== c.fx
+      ? 'x.data'
+      : sampleFingerprint(c.w1, 0, c.w1.length) !== c.fw1
+        ? 'params.w1'
+        : c.b1 !== null && sampleFingerprint(c.b1, 0, c.b1.length) !== c.fb1
+          ? 'params.b1'
+          : sampleFingerprint(c.w2, 0, c.w2.length) !== c.fw2
+            ? 'params.w2'
+            : c.b2 !== null && sampleFingerprint(c.b2, 0, c.b2.length) !== c.fb2
+              ? 'params.b2'
+              : null;
+  if (changed !== null) {
+    throw new SEStateError(
+      `${fn}: ${changed} changed since the seForward that made this cache; ` +
+        `the cache refers to it without a copy, so run seForward again after changing it`,
+    );
+  }
 }
 
 /**
  * Runs an SE block backward from the gradient of its output.
  * @param dy gradient of y, the shape of the forward's x (any strided view)
  * @param cache the cache returned by the matching `seForward` (see {@link SECache} for its rule)
+ * @param buffers optional output arrays and/or a reusable {@link SEWorkspace}
  */
-export function seBackward(dy: FloatTensor, cache: SECache): SEBackwardResult {
+export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackwardBuffers): SEBackwardResult {
   const fn = 'seBackward';
   if (!(cache instanceof SECache)) {
     throw new SETypeError(`${fn}: cache must be the cache returned by seForward but got ${describeValue(cache)}`);
   }
-  const dyt = checkTensor(fn, 'dy', dy, 3, 5);
+  const bufs = checkBuffers(fn, buffers);
+  const ws = checkWorkspace(fn, bufs.workspace);
+  const dyt = inspectTensor(ws === null ? new TensorView() : ws.dyView, fn, 'dy', dy, 3, 5);
   const shape = cache.shape;
-  if (dyt.shape.length !== shape.length || dyt.shape.some((d, k) => d !== shape[k])) {
-    throw new SEShapeError(`${fn}: dy has shape ${formatShape(dyt.shape)} but x had shape ${formatShape(shape)}`);
-  }
-  const { N, C, S, R } = cache.geometry;
+  let same = dyt.shape.length === shape.length;
+  for (let k = 0; same && k < shape.length; k++) same = dyt.shape[k] === shape[k];
+  if (!same) throw new SEShapeError(`${fn}: dy has shape ${formatShape(dyt.shape)} but x had shape ${formatShape(shape)}`);
+  checkFingerprints(fn, cache);
+  const { N, C, S, R, x, xOffset, z, a, h, g, s, argmax, w1, b1, w2, b2 } = cache;
   const opts = cache.options;
-  const { x, xOffset, z, a, h, g, s, argmax, w1, b1, w2, b2 } = cache;
-  const now = cacheFingerprints(x, xOffset, N * C * S, w1, b1, w2, b2);
-  for (let k = 0; k < now.length; k++) {
-    if (now[k] !== cache.fingerprints[k]) {
-      throw new SEStateError(
-        `${fn}: ${FINGERPRINTED[k]} changed since the seForward that made this cache; ` +
-          `the cache refers to it without a copy, so run seForward again after changing it`,
-      );
+  const size = N * C * S;
+  let dxOut: Float32Array | null = null;
+  let dw1Out: Float32Array | null = null;
+  let dw2Out: Float32Array | null = null;
+  let db1Out: Float32Array | null = null;
+  let db2Out: Float32Array | null = null;
+  if (bufs.dx !== undefined || bufs.dw1 !== undefined || bufs.dw2 !== undefined || bufs.db1 !== undefined || bufs.db2 !== undefined) {
+    const inputs: readonly (readonly [string, Float32Array | null])[] = [
+      ['dy.data', dyt.data],
+      ['x.data', x],
+      ['params.w1', w1],
+      ['params.b1', b1],
+      ['params.w2', w2],
+      ['params.b2', b2],
+      ['the cache', z],
+      ['the cache', a],
+      ['the cache', h],
+      ['the cache', g],
+      ['the cache', s],
+    ];
+    // dx may be dy itself (in place): each element of dy is read before its dx is written.
+    const inPlaceOk = dyt.contiguous && dyt.offset === 0 ? dyt.data : null;
+    dxOut = checkOut(fn, 'dx', bufs.dx, size, inputs, inPlaceOk);
+    dw1Out = checkOut(fn, 'dw1', bufs.dw1, R * C, inputs);
+    dw2Out = checkOut(fn, 'dw2', bufs.dw2, C * R, inputs);
+    db1Out = checkOut(fn, 'db1', bufs.db1, R, inputs);
+    db2Out = checkOut(fn, 'db2', bufs.db2, C, inputs);
+    const outs: [string, Float32Array | null][] = [
+      ['dx', dxOut],
+      ['dw1', dw1Out],
+      ['dw2', dw2Out],
+      ['db1', db1Out],
+      ['db2', db2Out],
+    ];
+    for (let i = 0; i < outs.length; i++) {
+      for (let j = i + 1; j < outs.length; j++) {
+        const p = outs[i][1];
+        const q = outs[j][1];
+        if (p !== null && q !== null && overlaps(p, q)) throw new SEStateError(`${fn}: buffers.${outs[i][0]} overlaps buffers.${outs[j][0]}`);
+      }
     }
   }
-  const { data: dyd, offset: dyo } = denseView(fn, 'dy', dyt);
+
+  // Everything is validated: from here on, buffers are written.
+  const own = ws ?? new SEWorkspace();
+  let dyd = dyt.data;
+  let dyo = dyt.offset;
+  if (!dyt.contiguous) {
+    own.dyCopy = sized(fn, 'a dense copy of dy', own.dyCopy, size);
+    dyd = gatherDense(own.dyCopy, dyt);
+    dyo = 0;
+  }
   const cl = opts.layout === 'channels-last';
   // Weights of the two squeeze paths in dz's routing back to x.
   const avgWeight = opts.squeeze === 'avg' ? 1 : opts.squeeze === 'avgmax' ? 0.5 : 0;
   const maxWeight = opts.squeeze === 'max' ? 1 : opts.squeeze === 'avgmax' ? 0.5 : 0;
-
-  const dx = allocFloat32(fn, 'dx', N * C * S);
-  const dG = new Float32Array(N * C);
-  const dA = new Float32Array(N * R);
-  const dz = new Float32Array(C);
-  const shift = avgWeight !== 0 ? new Float32Array(C) : null;
-  const acc = cl ? new Float64Array(C) : null;
+  const dx = dxOut ?? (own.dx = sized(fn, 'dx', own.dx, size));
+  const dG = (own.dG = sized(fn, 'dG', own.dG, N * C));
+  const dA = (own.dA = sized(fn, 'dA', own.dA, N * R));
+  const dz = (own.dz = sized(fn, 'dz', own.dz, C));
+  const shift = avgWeight !== 0 ? (own.shift = sized(fn, 'shift', own.shift, C)) : null;
+  if (own.acc.length < Math.max(C, R)) own.acc = new Float64Array(Math.max(C, R));
+  const acc = own.acc;
 
   for (let n = 0; n < N; n++) {
     const xs = xOffset + n * C * S;
@@ -249,13 +463,13 @@ export function seBackward(dy: FloatTensor, cache: SECache): SEBackwardResult {
     const zn = n * C;
     const an = n * R;
     // Pass 1: ds = sum_s dy * x, into dG's row.
-    if (acc !== null) channelScaleChannelsLastBackward(null, dG, dyd, x, s, 1, S, C, acc, 0, zn, ys, xs, zn);
+    if (cl) channelScaleChannelsLastBackward(null, dG, dyd, x, s, 1, S, C, acc, 0, zn, ys, xs, zn);
     else channelScaleBackward(null, dG, dyd, x, s, C, S, 0, zn, ys, xs, zn);
     // Back through the gate and the two small layers to dz.
     activationBackward(opts.gate, dG, dG, g, C, zn, zn, zn);
-    matmul(dA, dG, w2, 1, R, C, false, false, an, zn, 0);
+    matmul(dA, dG, w2, 1, R, C, false, false, an, zn, 0, acc);
     activationBackward(opts.activation, dA, dA, a, R, an, an, an);
-    matmul(dz, dA, w1, 1, C, R, false, false, 0, an, 0);
+    matmul(dz, dA, w1, 1, C, R, false, false, 0, an, 0, acc);
     // Pass 2: dx = s * dy + dz routed through the squeeze (avg: spread as dz / S).
     if (shift !== null) for (let c = 0; c < C; c++) shift[c] = (avgWeight * dz[c]) / S;
     if (cl) channelScaleChannelsLastForward(dx, dyd, s, shift, 1, S, C, xn, ys, zn, 0);
@@ -267,15 +481,24 @@ export function seBackward(dy: FloatTensor, cache: SECache): SEBackwardResult {
       }
     }
   }
-  const dw1 = matmul(new Float32Array(R * C), dA, z, R, C, N, true, false);
-  const dw2 = matmul(new Float32Array(C * R), dG, h, C, R, N, true, false);
-  const db1 = b1 === null ? null : biasBackward(new Float32Array(R), dA, N, R);
-  const db2 = b2 === null ? null : biasBackward(new Float32Array(C), dG, N, C);
-  return {
-    dx: plainTensor(dx, shape),
-    dw1: plainTensor(dw1, [R, C]),
-    db1: db1 === null ? null : plainTensor(db1, [R]),
-    dw2: plainTensor(dw2, [C, R]),
-    db2: db2 === null ? null : plainTensor(db2, [C]),
-  };
+  const dw1 = matmul(dw1Out ?? (own.dw1 = sized(fn, 'dw1', own.dw1, R * C)), dA, z, R, C, N, true, false, 0, 0, 0, acc);
+  const dw2 = matmul(dw2Out ?? (own.dw2 = sized(fn, 'dw2', own.dw2, C * R)), dG, h, C, R, N, true, false, 0, 0, 0, acc);
+  const db1 = b1 === null ? null : biasBackward(db1Out ?? (own.db1 = sized(fn, 'db1', own.db1, R)), dA, N, R);
+  const db2 = b2 === null ? null : biasBackward(db2Out ?? (own.db2 = sized(fn, 'db2', own.db2, C)), dG, N, C);
+  if (ws === null) {
+    return {
+      dx: newPlain(dx, shape),
+      dw1: newPlain(dw1, [R, C]),
+      db1: db1 === null ? null : newPlain(db1, [R]),
+      dw2: newPlain(dw2, [C, R]),
+      db2: db2 === null ? null : newPlain(db2, [C]),
+    };
+  }
+  const r = resultsOf(ws).backward;
+  setPlain(r.dx, dx, shape);
+  setPlainDims(r.dw1, dw1, R, C);
+  r.db1 = db1 === null ? null : setPlainDims(r.db1 ?? plain(), db1, R, -1);
+  setPlainDims(r.dw2, dw2, C, R);
+  r.db2 = db2 === null ? null : setPlainDims(r.db2 ?? plain(), db2, C, -1);
+  return r;
 }

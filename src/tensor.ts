@@ -66,24 +66,39 @@ function isIntArrayLike(v: unknown): v is readonly number[] {
   return Array.isArray(v);
 }
 
+/** True for a Float32Array, including one from another realm (an iframe, a vm context). */
+export function isFloat32Array(v: unknown): v is Float32Array {
+  return v instanceof Float32Array || (ArrayBuffer.isView(v) && (v as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Float32Array');
+}
+
+const EMPTY = new Float32Array(0);
+
+/**
+ * A validated view whose fields are overwritten by each {@link inspectTensor} call that reuses it,
+ * so a workspace can validate its inputs without allocating (its arrays are replaced only when
+ * the rank changes).
+ */
+export class TensorView implements CheckedTensor {
+  data: Float32Array = EMPTY;
+  shape: number[] = [];
+  stride: number[] = [];
+  offset = 0;
+  size = 0;
+  contiguous = true;
+}
+
 /**
  * Checks that `t` is a well-formed FloatTensor of rank within `[minRank, maxRank]` whose every
- * addressed element lies inside `t.data`, and resolves its strides and offset.
- * Throws SETypeError / SEShapeError naming `fn` and `name` otherwise.
+ * addressed element lies inside `t.data`, and resolves its strides and offset into `into`.
+ * Throws SETypeError / SEShapeError naming `fn` and `name` otherwise (before writing `into`).
  */
-export function checkTensor(
-  fn: string,
-  name: string,
-  t: unknown,
-  minRank = 0,
-  maxRank = 8,
-): CheckedTensor {
+export function inspectTensor(into: TensorView, fn: string, name: string, t: unknown, minRank = 0, maxRank = 8): TensorView {
   if (t === null || typeof t !== 'object') {
     throw new SETypeError(`${fn}: ${name} must be a tensor {data, shape, stride?, offset?} but got ${describeValue(t)}`);
   }
   const view = t as { data?: unknown; shape?: unknown; stride?: unknown; offset?: unknown };
   const data = view.data;
-  if (!(data instanceof Float32Array)) {
+  if (!isFloat32Array(data)) {
     throw new SETypeError(`${fn}: ${name}.data must be a Float32Array but got ${describeValue(data)}`);
   }
   const shape = view.shape;
@@ -95,29 +110,28 @@ export function checkTensor(
     const expected = minRank === maxRank ? `${minRank}` : `${minRank} to ${maxRank}`;
     throw new SEShapeError(`${fn}: ${name} must have rank ${expected} but has shape ${formatShape(shape)} (rank ${rank})`);
   }
+  let size = 1;
   for (let k = 0; k < rank; k++) {
     const d = shape[k];
     if (typeof d !== 'number' || !Number.isSafeInteger(d) || d <= 0) {
       throw new SEShapeError(`${fn}: ${name}.shape[${k}] must be a positive integer but is ${describeValue(d)}`);
     }
+    size *= d;
   }
-  const size = shapeSize(shape);
   if (!Number.isSafeInteger(size)) {
     throw new SEShapeError(`${fn}: ${name} with shape ${formatShape(shape)} has ${size} elements, more than can be counted exactly`);
   }
-  const dense = rowMajorStrides(shape);
-  let stride: readonly number[] = dense;
-  if (view.stride !== undefined && view.stride !== null) {
-    const s = view.stride;
-    if (!isIntArrayLike(s) || s.length !== rank) {
-      throw new SEShapeError(`${fn}: ${name}.stride must be an array of ${rank} integers but got ${describeValue(s)}`);
+  const given = view.stride;
+  const hasStride = given !== undefined && given !== null;
+  if (hasStride) {
+    if (!isIntArrayLike(given) || given.length !== rank) {
+      throw new SEShapeError(`${fn}: ${name}.stride must be an array of ${rank} integers but got ${describeValue(given)}`);
     }
     for (let k = 0; k < rank; k++) {
-      if (typeof s[k] !== 'number' || !Number.isSafeInteger(s[k])) {
-        throw new SEShapeError(`${fn}: ${name}.stride[${k}] must be an integer but is ${describeValue(s[k])}`);
+      if (typeof given[k] !== 'number' || !Number.isSafeInteger(given[k])) {
+        throw new SEShapeError(`${fn}: ${name}.stride[${k}] must be an integer but is ${describeValue(given[k])}`);
       }
     }
-    stride = s.slice();
   }
   let offset = 0;
   if (view.offset !== undefined && view.offset !== null) {
@@ -127,25 +141,49 @@ export function checkTensor(
     }
     offset = o;
   }
+  // Reach of the view and whether it is row-major contiguous, without building arrays.
   let lo = offset;
   let hi = offset;
-  for (let k = 0; k < rank; k++) {
-    const reach = stride[k] * (shape[k] - 1);
+  let contiguous = true;
+  let dense = 1;
+  for (let k = rank - 1; k >= 0; k--) {
+    const st = hasStride ? given[k] : dense;
+    const reach = st * (shape[k] - 1);
     if (reach < 0) lo += reach;
     else hi += reach;
+    if (shape[k] !== 1 && st !== dense) contiguous = false;
+    dense *= shape[k];
   }
   if (lo < 0 || hi >= data.length) {
+    const stride = hasStride ? given : rowMajorStrides(shape);
     throw new SEShapeError(
       `${fn}: ${name} with shape ${formatShape(shape)}, stride ${formatShape(stride)} and offset ${offset} ` +
         `addresses data[${lo}..${hi}] but ${name}.data has length ${data.length}`,
     );
   }
-  let contiguous = true;
-  for (let k = 0; k < rank; k++) {
-    if (shape[k] !== 1 && stride[k] !== dense[k]) contiguous = false;
+  if (into.shape.length !== rank) {
+    into.shape = new Array<number>(rank);
+    into.stride = new Array<number>(rank);
   }
-  return { data, shape: shape.slice(), stride, offset, size, contiguous };
+  dense = 1;
+  for (let k = rank - 1; k >= 0; k--) {
+    into.shape[k] = shape[k];
+    into.stride[k] = hasStride ? given[k] : dense;
+    dense *= shape[k];
+  }
+  into.data = data;
+  into.offset = offset;
+  into.size = size;
+  into.contiguous = contiguous;
+  return into;
 }
+
+/** {@link inspectTensor} into a fresh view: a validated tensor of its own. */
+export function checkTensor(fn: string, name: string, t: unknown, minRank = 0, maxRank = 8): CheckedTensor {
+  return inspectTensor(new TensorView(), fn, name, t, minRank, maxRank);
+}
+
+const odometer = new Int32Array(8);
 
 /**
  * Copies the elements of a strided view into `out` in row-major order and returns `out`.
@@ -161,7 +199,7 @@ export function gatherDense(out: Float32Array, t: CheckedTensor): Float32Array {
   const last = rank - 1;
   const n = shape[last];
   const step = stride[last];
-  const index = new Array<number>(rank).fill(0);
+  odometer.fill(0);
   let base = offset;
   let o = 0;
   for (;;) {
@@ -169,11 +207,11 @@ export function gatherDense(out: Float32Array, t: CheckedTensor): Float32Array {
     // Odometer increment over the leading axes.
     let k = last - 1;
     while (k >= 0) {
-      index[k]++;
+      odometer[k]++;
       base += stride[k];
-      if (index[k] < shape[k]) break;
+      if (odometer[k] < shape[k]) break;
       base -= stride[k] * shape[k];
-      index[k] = 0;
+      odometer[k] = 0;
       k--;
     }
     if (k < 0) return out;

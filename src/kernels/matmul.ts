@@ -6,16 +6,21 @@
 /**
  * `out = op(A) * op(B)` where `op(A)` is `M x K` and `op(B)` is `K x N`, all row-major.
  * With `transA`, `a` holds A as `K x M` and is read transposed; likewise `transB` with `b` as
- * `N x K`. Each dot product is accumulated in float64 and stored as float32.
+ * `N x K`. Every output is accumulated in float64 and stored as float32.
  *
  * Linear layer `y = x W^T` (W is `[out, in]`): `matmul(y, x, w, batch, out, in, false, true)`;
  * its backward `dx = dy W`: `matmul(dx, dy, w, batch, in, out)`;
  * `dW = dy^T x`: `matmul(dw, dy, x, out, in, batch, true, false)`.
  *
+ * Without `transB`, a row of op(B) is contiguous but a column is not; pass a float64 scratch `acc`
+ * of at least N entries and each output row is built as a sum of B's rows (contiguous reads)
+ * instead of N strided dot products. The result is the same up to float64 summation order.
+ *
  * Aliasing: `out` must not overlap `a` or `b`.
  * @param out receives the `M x N` product (overwritten)
  * @param a left matrix, `M x K` (or `K x M` with transA)
  * @param b right matrix, `K x N` (or `N x K` with transB)
+ * @param acc optional float64 scratch of at least N entries (used when !transB)
  * @returns out
  */
 export function matmul(
@@ -30,10 +35,23 @@ export function matmul(
   outOffset = 0,
   aOffset = 0,
   bOffset = 0,
+  acc: Float64Array | null = null,
 ): Float32Array {
   // Element (i, k) of op(A) is a[aOffset + i * aRow + k * aStep]; (k, j) of op(B) is b[bOffset + k * bStep + j * bCol].
   const aRow = transA ? 1 : K;
   const aStep = transA ? M : 1;
+  if (!transB && acc !== null) {
+    for (let i = 0; i < M; i++) {
+      acc.fill(0, 0, N);
+      for (let k = 0, pa = aOffset + i * aRow, pb = bOffset; k < K; k++, pa += aStep, pb += N) {
+        const aik = a[pa];
+        for (let j = 0; j < N; j++) acc[j] += aik * b[pb + j];
+      }
+      const oi = outOffset + i * N;
+      for (let j = 0; j < N; j++) out[oi + j] = acc[j];
+    }
+    return out;
+  }
   const bStep = transB ? 1 : N;
   const bCol = transB ? K : 1;
   for (let i = 0; i < M; i++) {
@@ -42,9 +60,9 @@ export function matmul(
     for (let j = 0; j < N; j++) {
       let pa = ai;
       let pb = bOffset + j * bCol;
-      let acc = 0;
-      for (let k = 0; k < K; k++, pa += aStep, pb += bStep) acc += a[pa] * b[pb];
-      out[oi + j] = acc;
+      let sum = 0;
+      for (let k = 0; k < K; k++, pa += aStep, pb += bStep) sum += a[pa] * b[pb];
+      out[oi + j] = sum;
     }
   }
   return out;

@@ -1,0 +1,281 @@
+#!/usr/bin/env node
+// Browser test (`npm run test:browser`, after `npm run build`):
+//  1. esbuild bundles the built package (dist/esm) for the browser, ESM: the main entry, `./core`
+//     and `./testing` in one build with shared chunks (`./core` and its chunks must hold no
+//     dependency and no `new Function`);
+//  2. a tiny HTTP server on 127.0.0.1 (random free port) serves them with the pages in
+//     scripts/browser/ (ES modules are blocked over file://);
+//  3. headless Debian Chromium (/usr/bin/chromium, driven by playwright-core, fresh profile) runs
+//     seForward/seBackward and a float64 gradient check on every case of scripts/browser/cases.mjs,
+//     with the main entry on a plain page and with `./core` on a page served with
+//     `Content-Security-Policy: script-src 'self'` (no eval);
+//  4. the page's y, dx, dw1, db1, dw2, db2 are compared with Node's (dist/esm, same inputs) bit
+//     for bit (base64 of the Float32Array bytes).
+// Prints `browser: N passed, M failed` and exits non-zero on any failure. Installs nothing.
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const PAGES = join(ROOT, 'scripts/browser');
+const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const CSP = "script-src 'self'";
+const DEADLINE_MS = 100_000; // the whole run, including Chromium start-up
+const PAGE_TIMEOUT_MS = 30_000;
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = '') {
+  if (ok) passed++;
+  else failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? ` -- ${detail}` : ''}`);
+}
+function finish(code) {
+  console.log(`browser: ${passed} passed, ${failed} failed`);
+  process.exit(code ?? (failed > 0 || passed === 0 ? 1 : 0));
+}
+
+// ---- preconditions ------------------------------------------------------------------------
+if (!existsSync(CHROMIUM)) {
+  console.error(
+    `browser-test: Chromium not found at ${CHROMIUM}. Install Debian's package first:\n` +
+      '  apt-get update && apt-get install -y chromium\n' +
+      '(or set CHROMIUM_PATH to a Chromium binary).',
+  );
+  failed++;
+  finish(1);
+}
+for (const f of ['dist/esm/index.js', 'dist/esm/core.js', 'dist/esm/testing/index.js']) {
+  if (!existsSync(join(ROOT, f))) {
+    console.error(`browser-test: ${f} is missing: run \`npm run build\` first (npm run test:browser does).`);
+    failed++;
+    finish(1);
+  }
+}
+
+let esbuild;
+let chromium;
+try {
+  esbuild = await import('esbuild');
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.error(`browser-test: devDependencies missing (esbuild, playwright-core): run \`npm ci\`. ${e.message}`);
+  failed++;
+  finish(1);
+}
+
+// Resources to release on every exit path.
+let server = null;
+let context = null;
+let profileDir = null;
+async function cleanup() {
+  if (context !== null) await context.close().catch(() => {});
+  context = null;
+  if (server !== null) {
+    server.closeAllConnections?.();
+    await new Promise((r) => server.close(() => r()));
+  }
+  server = null;
+  if (profileDir !== null) rmSync(profileDir, { recursive: true, force: true, maxRetries: 3 });
+  profileDir = null;
+}
+// A closed stdout (e.g. `| head`) or a signal must not skip the clean-up.
+process.stdout.on('error', () => {});
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(sig, () => {
+    failed++;
+    cleanup().finally(() => finish(1));
+  });
+}
+const watchdog = setTimeout(() => {
+  console.error(`browser-test: still running after ${DEADLINE_MS / 1000} s, giving up`);
+  failed++;
+  cleanup().finally(() => finish(1));
+}, DEADLINE_MS);
+watchdog.unref();
+
+try {
+  // ---- 1. bundles -------------------------------------------------------------------------
+  const t0 = Date.now();
+  const built = await esbuild.build({
+    entryPoints: {
+      'se-kernels': join(ROOT, 'dist/esm/index.js'),
+      'se-kernels-core': join(ROOT, 'dist/esm/core.js'),
+      'se-kernels-testing': join(ROOT, 'dist/esm/testing/index.js'),
+    },
+    bundle: true,
+    // One build of the three entries with shared chunks, as an application bundler would do: the
+    // entries then share one copy of the library's modules, so classes checked with instanceof
+    // (Tape, Variable, SECache) are the same in all three. (Three separate bundles each carry
+    // their own Tape class, and testing's gradCheck then fails with "seParamVariables: tape
+    // must be a Tape but got a Tape".)
+    splitting: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2020',
+    outdir: join(ROOT, '.browser-bundles'), // not written (write: false); names the outputs
+    write: false,
+    metafile: true,
+    logLevel: 'silent',
+  });
+  const bundles = {};
+  for (const f of built.outputFiles) bundles[f.path.slice(f.path.lastIndexOf('/') + 1)] = f.text;
+  /** The output files an entry loads (itself and its chunks, transitively) and their inputs. */
+  const closure = (name) => {
+    const seen = new Set();
+    const visit = (out) => {
+      if (seen.has(out)) return;
+      seen.add(out);
+      for (const imp of built.metafile.outputs[out]?.imports ?? []) if (imp.kind === 'import-statement') visit(imp.path);
+    };
+    visit(join('.browser-bundles', name));
+    const outs = [...seen];
+    return { files: outs.map((o) => o.slice(o.lastIndexOf('/') + 1)), inputs: outs.flatMap((o) => Object.keys(built.metafile.outputs[o]?.inputs ?? {})) };
+  };
+  const sizeOf = (name) => closure(name).files.reduce((s, f) => s + (bundles[f]?.length ?? 0), 0);
+  const sizes = ['se-kernels.js', 'se-kernels-core.js', 'se-kernels-testing.js'].map((k) => `${k} ${(sizeOf(k) / 1024).toFixed(1)} KiB with its chunks`);
+  check('esbuild bundles the main entry, ./core and ./testing (esm, platform browser, shared chunks)', built.errors.length === 0 && ['se-kernels.js', 'se-kernels-core.js', 'se-kernels-testing.js'].every((k) => k in bundles), `${sizes.join(', ')}; ${Object.keys(bundles).length} files in ${Date.now() - t0} ms`);
+  check('main bundle includes scijs ndarray', closure('se-kernels.js').inputs.some((p) => p.includes('node_modules/ndarray/')));
+  const core = closure('se-kernels-core.js');
+  const coreDeps = core.inputs.filter((p) => p.includes('node_modules/'));
+  const coreEval = core.files.filter((f) => /\bnew Function\b|\beval\(/.test(bundles[f]));
+  check('core bundle (with its chunks) has no dependency and no eval / new Function', coreDeps.length === 0 && coreEval.length === 0, coreDeps.length ? `inputs: ${coreDeps.join(', ')}` : coreEval.length ? `new Function / eval( in ${coreEval.join(', ')}` : '');
+
+  // ---- 2. server --------------------------------------------------------------------------
+  const files = {};
+  for (const [name, text] of Object.entries(bundles)) files[`/${name}`] = { body: text, type: 'text/javascript' };
+  for (const name of ['cases.mjs', 'main-page.mjs', 'core-page.mjs', 'csp-main-page.mjs', 'csp-probe.js']) {
+    files[`/${name}`] = { body: readFileSync(join(PAGES, name), 'utf8'), type: 'text/javascript' };
+  }
+  for (const name of ['main.html', 'csp.html', 'csp-main.html']) {
+    files[`/${name}`] = { body: readFileSync(join(PAGES, name), 'utf8'), type: 'text/html; charset=utf-8', csp: name.startsWith('csp') };
+  }
+  server = createServer((req, res) => {
+    const path = new URL(req.url, 'http://localhost').pathname;
+    if (path === '/favicon.ico') {
+      res.writeHead(204).end();
+      return;
+    }
+    const f = req.method === 'GET' ? files[path] : undefined;
+    if (f === undefined) {
+      res.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
+      return;
+    }
+    const headers = { 'content-type': f.type, 'cache-control': 'no-store' };
+    if (f.csp) headers['content-security-policy'] = CSP;
+    res.writeHead(200, headers).end(f.body);
+  });
+  await new Promise((r, j) => server.once('error', j).listen(0, '127.0.0.1', r));
+  const base = `http://127.0.0.1:${server.address().port}`;
+
+  // ---- Node's results for the same cases --------------------------------------------------
+  const nodeMain = await import(pathToFileURL(join(ROOT, 'dist/esm/index.js')).href);
+  const nodeCore = await import(pathToFileURL(join(ROOT, 'dist/esm/core.js')).href);
+  const nodeTesting = await import(pathToFileURL(join(ROOT, 'dist/esm/testing/index.js')).href);
+  const { runAll, GRAD_TOL } = await import(pathToFileURL(join(PAGES, 'cases.mjs')).href);
+  const expected = { main: runAll(nodeMain, nodeTesting), core: runAll(nodeCore, nodeTesting) };
+  for (const [entry, rs] of Object.entries(expected)) {
+    for (const r of rs) if (r.error) check(`node ${entry}: ${r.name}`, false, r.error);
+  }
+
+  // ---- 3. Chromium --------------------------------------------------------------------------
+  profileDir = mkdtempSync(join(tmpdir(), 'se-kernels-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    timeout: 30_000,
+  });
+
+  /** Opens a page, waits for window.__seResult, returns it (or throws with the page's errors). */
+  async function runPage(path) {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    });
+    try {
+      const resp = await page.goto(`${base}${path}`, { timeout: PAGE_TIMEOUT_MS });
+      const headers = resp === null ? {} : await resp.allHeaders();
+      await page.waitForFunction(() => window.__seResult !== undefined, null, { timeout: PAGE_TIMEOUT_MS });
+      const result = await page.evaluate(() => window.__seResult);
+      return { result, errors, headers };
+    } catch (e) {
+      throw new Error(`${path}: ${e.message.split('\n')[0]}${errors.length ? `; page errors: ${errors.join(' | ')}` : ''}`);
+    } finally {
+      await page.close().catch(() => {});
+    }
+  }
+
+  const float64Diffs = [];
+  /** Compares one page's results with Node's, case by case. */
+  function compare(label, got, want, expectKind) {
+    for (let i = 0; i < want.length; i++) {
+      const w = want[i];
+      const g = got[i];
+      const name = `${label}: ${w.name}`;
+      if (g === undefined || g.error) {
+        check(`${name}: runs in the page`, false, g ? g.error : 'no result');
+        continue;
+      }
+      if (w.error) continue; // reported above
+      const diff = Object.keys(w.arrays).filter((k) => g.arrays[k] !== w.arrays[k]);
+      check(`${name}: y, dx, dw1, db1, dw2, db2 bit-identical to Node`, diff.length === 0, diff.length ? `differ: ${diff.join(', ')}` : '');
+      const worst = Math.max(...Object.values(g.gradErrors));
+      const errs = Object.entries(g.gradErrors).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(' ');
+      check(`${name}: gradient check in the page (max rel err <= ${GRAD_TOL})`, worst <= GRAD_TOL, `${errs}; kink margin ${g.kinkMargin.toExponential(1)}, tie margin ${g.tieMargin === null ? 'inf' : Number(g.tieMargin).toExponential(1)}`);
+      check(`${name}: tape gradCheck (squeezeExcitation) in the page`, g.tapeCheck.ok === true, `max error ${g.tapeCheck.maxError.toExponential(1)}${g.tapeCheck.ok ? '' : `: ${g.tapeCheck.message}`}`);
+      // Not a check: the float64 reference uses Math.exp/tanh, whose last bits differ between
+      // V8 versions (Node 20's and a current Chromium's do), so its errors may differ slightly.
+      const bitsDiff = Object.keys(w.errorBits).filter((k) => g.errorBits[k] !== w.errorBits[k]);
+      if (bitsDiff.length) float64Diffs.push(`${name} (${bitsDiff.join(', ')})`);
+      check(`${name}: y is a ${expectKind === 'ndarray' ? 'scijs ndarray' : 'plain tensor'}`, g.yKind === expectKind, `got ${g.yKind}`);
+    }
+  }
+
+  // Main entry, ordinary page.
+  try {
+    const { result, errors } = await runPage('/main.html');
+    console.log(`     (${result.userAgent})`);
+    compare('main', result.results, expected.main, 'ndarray');
+    check('main page: no page errors', errors.length === 0, errors.join(' | '));
+  } catch (e) {
+    check('main page loads and reports', false, e.message);
+  }
+
+  // ./core under `script-src 'self'`.
+  try {
+    const { result, errors, headers } = await runPage('/csp.html');
+    check(`csp page served with Content-Security-Policy: ${CSP}`, headers['content-security-policy'] === CSP, `header: ${headers['content-security-policy']}`);
+    check('csp active: new Function throws in the page', result.evalProbe?.blocked === true, result.evalProbe?.blocked ? result.evalProbe.error : `new Function ran, returned ${result.evalProbe?.value}`);
+    const evalViolation = result.violations.find((v) => v.effectiveDirective === 'script-src' && v.blockedURI === 'eval');
+    check('csp active: securitypolicyviolation fired for eval', evalViolation !== undefined, JSON.stringify(result.violations));
+    check('csp active: the inline script was blocked', result.inlineRan === false);
+    compare('core (strict CSP)', result.results, expected.core, 'plain');
+    const unexpected = errors.filter((e) => !/Content Security Policy/i.test(e)); // the probe's own violations log CSP errors
+    check('csp page: no page errors besides the probed CSP violations', unexpected.length === 0, unexpected.join(' | '));
+  } catch (e) {
+    check('csp page loads and reports', false, e.message);
+  }
+
+  if (float64Diffs.length) {
+    console.log(`info the float64 reference's gradient-check errors differ from Node's in the last bits (engine Math.* differ) for: ${float64Diffs.join('; ')}`);
+  }
+
+  // Information only: the main entry under the same policy (README: use ./core there).
+  try {
+    const { result } = await runPage('/csp-main.html');
+    console.log(`info main entry under ${CSP}: ${result.outcome.ran ? 'runs' : `fails: ${result.outcome.error}`}`);
+  } catch (e) {
+    console.log(`info main entry under ${CSP}: page did not report (${e.message})`);
+  }
+} catch (e) {
+  check('browser test ran to the end', false, e.stack || String(e));
+} finally {
+  await cleanup();
+  clearTimeout(watchdog);
+}
+finish();

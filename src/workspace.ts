@@ -1,0 +1,45 @@
+/**
+ * A reusable workspace for the fused SE block: every buffer `seForward`/`seBackward` need, kept
+ * between calls so that, in steady state (same shapes), calls allocate nothing.
+ */
+import { allocFloat32, TensorView } from './tensor.js';
+
+/**
+ * Scratch and output buffers for `seForward`/`seBackward`, reused across calls. Pass one as
+ * `{ workspace }` to make repeated calls allocation-free. The rule: results and the cache that a
+ * call returns live in the workspace and are overwritten by the next call with the same workspace
+ * (copy what you keep); `seBackward` refuses a cache from an earlier `seForward` on the workspace.
+ * A workspace is not shared between threads.
+ */
+export class SEWorkspace {
+  /** @internal Incremented by every seForward that uses this workspace. */
+  generation = 0;
+  /** @internal */ readonly xView = new TensorView();
+  /** @internal */ readonly dyView = new TensorView();
+  /** @internal */ shape: number[] = [];
+  /** @internal */ xCopy: Float32Array = new Float32Array(0);
+  /** @internal */ dyCopy: Float32Array = new Float32Array(0);
+  /** @internal */ y: Float32Array = new Float32Array(0);
+  /** @internal */ z: Float32Array = new Float32Array(0);
+  /** @internal */ a: Float32Array = new Float32Array(0);
+  /** @internal */ h: Float32Array = new Float32Array(0);
+  /** @internal */ g: Float32Array = new Float32Array(0);
+  /** @internal */ s: Float32Array = new Float32Array(0);
+  /** @internal */ zmax: Float32Array = new Float32Array(0);
+  /** @internal */ argmax: Int32Array = new Int32Array(0);
+  /** @internal */ acc: Float64Array = new Float64Array(0);
+  /** @internal */ dx: Float32Array = new Float32Array(0);
+  /** @internal */ dG: Float32Array = new Float32Array(0);
+  /** @internal */ dA: Float32Array = new Float32Array(0);
+  /** @internal */ dz: Float32Array = new Float32Array(0);
+  /** @internal */ shift: Float32Array = new Float32Array(0);
+  /** @internal */ dw1: Float32Array = new Float32Array(0);
+  /** @internal */ db1: Float32Array = new Float32Array(0);
+  /** @internal */ dw2: Float32Array = new Float32Array(0);
+  /** @internal */ db2: Float32Array = new Float32Array(0);
+}
+
+/** `buf` if it has exactly `n` entries, else a new Float32Array(n) (an SEShapeError if refused). */
+export function sized(fn: string, what: string, buf: Float32Array, n: number): Float32Array {
+  return buf.length === n ? buf : allocFloat32(fn, what, n);
+}
