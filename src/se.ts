@@ -12,9 +12,9 @@
  * With an {@link SEWorkspace}, every buffer (outputs included) is reused and a call in steady
  * state allocates nothing.
  */
-import { SEShapeError, SEStateError, SETypeError, describeValue } from './errors.js';
+import { SEShapeError, SEStateError, SETypeError, hasBrand, describeValue } from './errors.js';
 import { activationBackward, activationForward } from './kernels/activation.js';
-import { biasAddForward, biasBackward } from './kernels/bias.js';
+import { biasBackward } from './kernels/bias.js';
 import {
   channelScaleBackward,
   channelScaleChannelsLastBackward,
@@ -43,6 +43,8 @@ import {
 } from './tensor.js';
 import { SEWorkspace, sized } from './workspace.js';
 
+const CACHE = Symbol.for('se-kernels.SECache');
+
 /**
  * What `seForward` saves for `seBackward`. Treat it as opaque and read-only.
  *
@@ -56,6 +58,11 @@ import { SEWorkspace, sized } from './workspace.js';
  * always describes the latest `seForward` on that workspace.
  */
 export class SECache {
+  /** @internal Brand recognised by `instanceof` across copies of the package. */
+  readonly [CACHE] = true;
+  static [Symbol.hasInstance](v: unknown): boolean {
+    return hasBrand(v, CACHE);
+  }
   /** The input's shape as given. */
   shape: readonly number[] = [];
   /** Samples, channels, spatial positions, hidden width. */
@@ -304,11 +311,9 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions,
       if (zmax !== null) for (let c = 0; c < C; c++) z[zn + c] = 0.5 * z[zn + c] + 0.5 * zmax[c];
     }
     // Excitation: two small layers and the gate.
-    matmul(a, z, w1, 1, R, C, false, true, an, zn, 0);
-    if (b1 !== null) biasAddForward(a, a, b1, 1, R, an, an);
+    matmul(a, z, w1, 1, R, C, false, true, an, zn, 0, null, b1);
     activationForward(opts.activation, h, a, R, an, an);
-    matmul(g, h, w2, 1, C, R, false, true, zn, an, 0);
-    if (b2 !== null) biasAddForward(g, g, b2, 1, C, zn, zn);
+    matmul(g, h, w2, 1, C, R, false, true, zn, an, 0, null, b2);
     activationForward(opts.gate, s, g, C, zn, zn);
     // Pass 2: scale.
     if (cl) channelScaleChannelsLastForward(y, xd, s, null, 1, S, C, n * C * S, xs, zn);

@@ -2,7 +2,10 @@
  * A reusable workspace for the fused SE block: every buffer `seForward`/`seBackward` need, kept
  * between calls so that, in steady state (same shapes), calls allocate nothing.
  */
+import { hasBrand } from './errors.js';
 import { allocFloat32, TensorView } from './tensor.js';
+
+const WORKSPACE = Symbol.for('se-kernels.SEWorkspace');
 
 /**
  * Scratch and output buffers for `seForward`/`seBackward`, reused across calls. Pass one as
@@ -12,6 +15,11 @@ import { allocFloat32, TensorView } from './tensor.js';
  * A workspace is not shared between threads.
  */
 export class SEWorkspace {
+  /** @internal Brand recognised by `instanceof` across copies of the package. */
+  readonly [WORKSPACE] = true;
+  static [Symbol.hasInstance](v: unknown): boolean {
+    return hasBrand(v, WORKSPACE);
+  }
   /** @internal Incremented by every seForward that uses this workspace. */
   generation = 0;
   /** @internal */ readonly xView = new TensorView();

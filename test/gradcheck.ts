@@ -1,6 +1,6 @@
 /** A float64 central-difference gradient check for tape ops, used by the tape tests. */
 import { Tape, mul, sum, type Variable } from '../src/core.js';
-import { lcg, numericGradient, randomFloat32, relativeError } from './reference.js';
+import { lcg, numericGradient, randomFloat32, gradientError, relativeError } from './reference.js';
 
 export interface GradInput {
   data: Float32Array;
@@ -34,7 +34,7 @@ export function tapeGradCheck(
   const gradErrors = vars.map((v, k) => {
     const num = numericGradient(loss, values[k]);
     if (v.grad === null) throw new Error(`input ${k} got no gradient`);
-    return relativeError(v.grad, num);
+    return gradientError(v.grad, num);
   });
   return { forwardError, gradErrors };
 }

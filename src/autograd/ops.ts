@@ -122,11 +122,32 @@ export function biasAdd(x: Variable, b: Variable): Variable {
 
 /**
  * A linear layer in PyTorch's convention: `y = x W^T + b`, x `[batch, in]`, W `[out, in]`,
- * b `[out]` or null. Recorded as matmul then biasAdd.
+ * b `[out]` or null. The bias joins the float64 sum (one rounding). Saves: x and W.
  */
 export function linear(x: Variable, w: Variable, b: Variable | null = null): Variable {
-  const y = matmul(x, w, false, true);
-  return b === null ? y : biasAdd(y, b);
+  const op = 'linear';
+  assertVariable(op, 'x', x);
+  assertVariable(op, 'w', w);
+  assertRank(op, 'x', x, 2, 2);
+  assertRank(op, 'w', w, 2, 2);
+  const [B, I] = x.shape;
+  const [O, I2] = w.shape;
+  if (I !== I2) {
+    throw new SEShapeError(`${op}: x has shape ${formatShape(x.shape)} but w has shape ${formatShape(w.shape)}; w must be [out, ${I}]`);
+  }
+  if (b !== null) {
+    assertVariable(op, 'b', b);
+    if (b.shape.length !== 1 || b.shape[0] !== O) {
+      throw new SEShapeError(`${op}: b has shape ${formatShape(b.shape)} but w has ${O} outputs (needs [${O}])`);
+    }
+  }
+  const out = matmulKernel(new Float32Array(B * O), x.data, w.data, B, O, I, false, true, 0, 0, 0, null, b === null ? null : b.data);
+  const inputs = b === null ? [x, w] : [x, w, b];
+  return x.tape.record(op, inputs, out, [B, O], [x.data, w.data], (dy, [xd, wd], needs) => [
+    needs[0] ? matmulKernel(new Float32Array(B * I), dy, wd, B, I, O) : null,
+    needs[1] ? matmulKernel(new Float32Array(O * I), dy, xd, O, I, B, true, false) : null,
+    b !== null && needs[2] ? biasBackward(new Float32Array(O), dy, B, O) : null,
+  ]);
 }
 
 /** An elementwise nonlinearity by name. Saves: its input. */

@@ -11,11 +11,19 @@
  * SEStateError (build a new Tape per forward pass). Variables of different tapes never mix.
  * Leaf variables may share the caller's buffer (see {@link Tape.variable}); no op writes to it.
  */
-import { SEShapeError, SEStateError, SETypeError, describeValue } from '../errors.js';
+import { SEShapeError, SEStateError, SETypeError, hasBrand, describeValue } from '../errors.js';
+
+const VARIABLE = Symbol.for('se-kernels.Variable');
+const TAPE = Symbol.for('se-kernels.Tape');
 import { checkTensor, formatShape, gatherDense, shapeSize, type FloatTensor } from '../tensor.js';
 
 /** A tensor on a tape: dense row-major float32 data, its shape, and its gradient after backward. */
 export class Variable {
+  /** @internal Brand recognised by `instanceof` across copies of the package. */
+  readonly [VARIABLE] = true;
+  static [Symbol.hasInstance](v: unknown): boolean {
+    return hasBrand(v, VARIABLE);
+  }
   /** Gradient of the loss with respect to this variable; null until backward reaches it. */
   grad: Float32Array | null = null;
   /** Number of elements. */
@@ -67,6 +75,11 @@ export interface VariableOptions {
 
 /** Records ops in execution order and runs them backward once. */
 export class Tape {
+  /** @internal Brand recognised by `instanceof` across copies of the package. */
+  readonly [TAPE] = true;
+  static [Symbol.hasInstance](v: unknown): boolean {
+    return hasBrand(v, TAPE);
+  }
   private readonly records: TapeRecord[] = [];
   private done = false;
 

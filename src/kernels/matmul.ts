@@ -8,7 +8,7 @@
  * With `transA`, `a` holds A as `K x M` and is read transposed; likewise `transB` with `b` as
  * `N x K`. Every output is accumulated in float64 and stored as float32.
  *
- * Linear layer `y = x W^T` (W is `[out, in]`): `matmul(y, x, w, batch, out, in, false, true)`;
+ * Linear layer `y = x W^T + b` (W is `[out, in]`): `matmul(y, x, w, batch, out, in, false, true, 0, 0, 0, null, b)`;
  * its backward `dx = dy W`: `matmul(dx, dy, w, batch, in, out)`;
  * `dW = dy^T x`: `matmul(dw, dy, x, out, in, batch, true, false)`.
  *
@@ -16,11 +16,16 @@
  * of at least N entries and each output row is built as a sum of B's rows (contiguous reads)
  * instead of N strided dot products. The result is the same up to float64 summation order.
  *
- * Aliasing: `out` must not overlap `a` or `b`.
+ * With `bias`, `out[i, j] = bias[j] + sum_k ...`: the bias joins the float64 sum, so a linear
+ * layer is rounded to float32 once (a separate bias add would round twice and lose digits where
+ * the sum cancels).
+ *
+ * Aliasing: `out` must not overlap `a`, `b` or `bias`.
  * @param out receives the `M x N` product (overwritten)
  * @param a left matrix, `M x K` (or `K x M` with transA)
  * @param b right matrix, `K x N` (or `N x K` with transB)
  * @param acc optional float64 scratch of at least N entries (used when !transB)
+ * @param bias optional N values added to every row inside the float64 sum
  * @returns out
  */
 export function matmul(
@@ -36,13 +41,15 @@ export function matmul(
   aOffset = 0,
   bOffset = 0,
   acc: Float64Array | null = null,
+  bias: Float32Array | null = null,
 ): Float32Array {
   // Element (i, k) of op(A) is a[aOffset + i * aRow + k * aStep]; (k, j) of op(B) is b[bOffset + k * bStep + j * bCol].
   const aRow = transA ? 1 : K;
   const aStep = transA ? M : 1;
   if (!transB && acc !== null) {
     for (let i = 0; i < M; i++) {
-      acc.fill(0, 0, N);
+      if (bias === null) acc.fill(0, 0, N);
+      else for (let j = 0; j < N; j++) acc[j] = bias[j];
       for (let k = 0, pa = aOffset + i * aRow, pb = bOffset; k < K; k++, pa += aStep, pb += N) {
         const aik = a[pa];
         for (let j = 0; j < N; j++) acc[j] += aik * b[pb + j];
@@ -60,7 +67,7 @@ export function matmul(
     for (let j = 0; j < N; j++) {
       let pa = ai;
       let pb = bOffset + j * bCol;
-      let sum = 0;
+      let sum = bias === null ? 0 : bias[j];
       for (let k = 0; k < K; k++, pa += aStep, pb += bStep) sum += a[pa] * b[pb];
       out[oi + j] = sum;
     }
