@@ -200,23 +200,31 @@ function checkWorkspace(fn: string, ws: unknown): SEWorkspace | null {
   return ws;
 }
 
-/** Checks an output buffer: a Float32Array of exactly n values overlapping none of `inputs`. */
-function checkOut(
-  fn: string,
-  name: string,
-  out: unknown,
-  n: number,
-  inputs: readonly (readonly [string, Float32Array | null])[],
-  allowSame: Float32Array | null = null,
-): Float32Array | null {
+/**
+ * What the current call still reads, for the overlap checks of its output buffers: module-level
+ * and reused (no allocation per call), cleared after each check so no caller buffer is retained.
+ */
+const READ_NAMES = ['x.data', 'params.w1', 'params.b1', 'params.w2', 'params.b2', 'dy.data', 'the cache', 'the cache', 'the cache', 'the cache', 'the cache'];
+const reads: (Float32Array | null)[] = READ_NAMES.map(() => null);
+const OUT_NAMES = ['dx', 'dw1', 'dw2', 'db1', 'db2'];
+const outs: (Float32Array | null)[] = OUT_NAMES.map(() => null);
+
+/** Checks an output buffer: a Float32Array of exactly n values overlapping nothing in `reads` (but `allowSame`). */
+function checkOut(fn: string, name: string, out: unknown, n: number, allowSame: Float32Array | null = null): Float32Array | null {
   if (out === undefined) return null;
   if (!isFloat32Array(out)) throw new SETypeError(`${fn}: buffers.${name} must be a Float32Array but got ${describeValue(out)}`);
   if (out.length !== n) throw new SEShapeError(`${fn}: buffers.${name} has length ${out.length} but needs ${n}`);
-  for (const [what, arr] of inputs) {
+  for (let k = 0; k < reads.length; k++) {
+    const arr = reads[k];
     if (arr === null || arr === allowSame) continue;
-    if (overlaps(out, arr)) throw new SEStateError(`${fn}: buffers.${name} overlaps ${what}, which the call still reads`);
+    if (overlaps(out, arr)) throw new SEStateError(`${fn}: buffers.${name} overlaps ${READ_NAMES[k]}, which the call still reads`);
   }
   return out;
+}
+
+function forgetReads(): void {
+  reads.fill(null);
+  outs.fill(null);
 }
 
 const NO_BUFFERS: Readonly<Record<string, unknown>> = Object.freeze({});
@@ -258,16 +266,19 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions,
   const S = xt.size / (N * C);
   const R = params.hidden;
   const { w1, b1, w2, b2 } = params;
-  const yOut =
-    b.y === undefined
-      ? null
-      : checkOut(fn, 'y', b.y, xt.size, [
-          ['x.data', xt.data],
-          ['params.w1', w1],
-          ['params.b1', b1],
-          ['params.w2', w2],
-          ['params.b2', b2],
-        ]);
+  let yOut: Float32Array | null = null;
+  if (b.y !== undefined) {
+    reads[0] = xt.data;
+    reads[1] = w1;
+    reads[2] = b1;
+    reads[3] = w2;
+    reads[4] = b2;
+    try {
+      yOut = checkOut(fn, 'y', b.y, xt.size);
+    } finally {
+      forgetReads();
+    }
+  }
 
   // Everything is validated: from here on, buffers are written.
   const own = ws ?? new SEWorkspace();
@@ -404,39 +415,38 @@ export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackward
   let db1Out: Float32Array | null = null;
   let db2Out: Float32Array | null = null;
   if (bufs.dx !== undefined || bufs.dw1 !== undefined || bufs.dw2 !== undefined || bufs.db1 !== undefined || bufs.db2 !== undefined) {
-    const inputs: readonly (readonly [string, Float32Array | null])[] = [
-      ['dy.data', dyt.data],
-      ['x.data', x],
-      ['params.w1', w1],
-      ['params.b1', b1],
-      ['params.w2', w2],
-      ['params.b2', b2],
-      ['the cache', z],
-      ['the cache', a],
-      ['the cache', h],
-      ['the cache', g],
-      ['the cache', s],
-    ];
-    // dx may be dy itself (in place): each element of dy is read before its dx is written.
-    const inPlaceOk = dyt.contiguous && dyt.offset === 0 ? dyt.data : null;
-    dxOut = checkOut(fn, 'dx', bufs.dx, size, inputs, inPlaceOk);
-    dw1Out = checkOut(fn, 'dw1', bufs.dw1, R * C, inputs);
-    dw2Out = checkOut(fn, 'dw2', bufs.dw2, C * R, inputs);
-    db1Out = checkOut(fn, 'db1', bufs.db1, R, inputs);
-    db2Out = checkOut(fn, 'db2', bufs.db2, C, inputs);
-    const outs: [string, Float32Array | null][] = [
-      ['dx', dxOut],
-      ['dw1', dw1Out],
-      ['dw2', dw2Out],
-      ['db1', db1Out],
-      ['db2', db2Out],
-    ];
-    for (let i = 0; i < outs.length; i++) {
-      for (let j = i + 1; j < outs.length; j++) {
-        const p = outs[i][1];
-        const q = outs[j][1];
-        if (p !== null && q !== null && overlaps(p, q)) throw new SEStateError(`${fn}: buffers.${outs[i][0]} overlaps buffers.${outs[j][0]}`);
+    reads[0] = x;
+    reads[1] = w1;
+    reads[2] = b1;
+    reads[3] = w2;
+    reads[4] = b2;
+    reads[5] = dyt.data;
+    reads[6] = z;
+    reads[7] = a;
+    reads[8] = h;
+    reads[9] = g;
+    reads[10] = s;
+    try {
+      // dx may be dy itself (in place): each element of dy is read before its dx is written.
+      dxOut = checkOut(fn, 'dx', bufs.dx, size, dyt.contiguous && dyt.offset === 0 ? dyt.data : null);
+      dw1Out = checkOut(fn, 'dw1', bufs.dw1, R * C);
+      dw2Out = checkOut(fn, 'dw2', bufs.dw2, C * R);
+      db1Out = checkOut(fn, 'db1', bufs.db1, R);
+      db2Out = checkOut(fn, 'db2', bufs.db2, C);
+      outs[0] = dxOut;
+      outs[1] = dw1Out;
+      outs[2] = dw2Out;
+      outs[3] = db1Out;
+      outs[4] = db2Out;
+      for (let i = 0; i < outs.length; i++) {
+        for (let j = i + 1; j < outs.length; j++) {
+          const p = outs[i];
+          const q = outs[j];
+          if (p !== null && q !== null && overlaps(p, q)) throw new SEStateError(`${fn}: buffers.${OUT_NAMES[i]} overlaps buffers.${OUT_NAMES[j]}`);
+        }
       }
+    } finally {
+      forgetReads();
     }
   }
 

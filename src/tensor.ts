@@ -251,7 +251,7 @@ const bitsU32 = new Uint32Array(bitsF32.buffer);
 
 /**
  * A cheap fingerprint of `length` values of `a` from `offset`: a 32-bit FNV-1a hash of the bit
- * patterns at up to 64 evenly spaced positions plus the last one. Used to detect buffers changed
+ * patterns at up to 64 evenly spaced positions plus the last one, kept to 30 bits. Used to detect buffers changed
  * between `seForward` and `seBackward`; it catches whole-buffer changes (an optimizer step, a
  * reused input buffer), not every single-element edit.
  */
@@ -266,5 +266,6 @@ export function sampleFingerprint(a: Float32Array, offset: number, length: numbe
     bitsF32[0] = a[offset + length - 1];
     h = Math.imul(h ^ bitsU32[0], 0x01000193);
   }
-  return h >>> 0;
+  // 30 bits: a small integer V8 keeps unboxed, so storing it allocates nothing.
+  return h & 0x3fffffff;
 }
