@@ -26,13 +26,21 @@ export function globalAvgPoolForward(
 ): Float32Array {
   const inv = 1 / spatial;
   for (let r = 0; r < rows; r++) {
-    const p = xOffset + r * spatial;
-    const end = p + spatial;
-    let acc = 0;
-    let i = p;
-    for (; i + 3 < end; i += 4) acc += x[i] + x[i + 1] + x[i + 2] + x[i + 3];
-    for (; i < end; i++) acc += x[i];
-    out[outOffset + r] = acc * inv;
+    let p = xOffset + r * spatial;
+    const e = p + spatial;
+    // Four independent float64 accumulators: the sum is latency-bound with one.
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (; p + 7 < e; p += 8) {
+      a0 += x[p] + x[p + 4];
+      a1 += x[p + 1] + x[p + 5];
+      a2 += x[p + 2] + x[p + 6];
+      a3 += x[p + 3] + x[p + 7];
+    }
+    for (; p < e; p++) a0 += x[p];
+    out[outOffset + r] = (a0 + a1 + a2 + a3) * inv;
   }
   return out;
 }
