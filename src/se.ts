@@ -20,6 +20,7 @@ import {
   channelScaleChannelsLastBackward,
   channelScaleChannelsLastForward,
   channelScaleForward,
+  channelScaleShiftForward,
 } from './kernels/channelScale.js';
 import { matmul } from './kernels/matmul.js';
 import {
@@ -328,7 +329,7 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions,
     activationForward(opts.gate, s, g, C, zn, zn);
     // Pass 2: scale.
     if (cl) channelScaleChannelsLastForward(y, xd, s, null, 1, S, C, n * C * S, xs, zn);
-    else channelScaleForward(y, xd, s, null, C, S, n * C * S, xs, zn);
+    else channelScaleForward(y, xd, s, C, S, n * C * S, xs, zn);
   }
 
   const results = ws === null ? null : resultsOf(ws);
@@ -488,7 +489,8 @@ export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackward
     // Pass 2: dx = s * dy + dz routed through the squeeze (avg: spread as dz / S).
     if (shift !== null) for (let c = 0; c < C; c++) shift[c] = (avgWeight * dz[c]) / S;
     if (cl) channelScaleChannelsLastForward(dx, dyd, s, shift, 1, S, C, xn, ys, zn, 0);
-    else channelScaleForward(dx, dyd, s, shift, C, S, xn, ys, zn, 0);
+    else if (shift !== null) channelScaleShiftForward(dx, dyd, s, shift, C, S, xn, ys, zn, 0);
+    else channelScaleForward(dx, dyd, s, C, S, xn, ys, zn);
     if (argmax !== null) {
       for (let c = 0; c < C; c++) {
         const at = cl ? xn + argmax[zn + c] * C + c : xn + c * S + argmax[zn + c];

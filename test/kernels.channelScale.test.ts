@@ -12,7 +12,29 @@ import {
   channelScaleChannelsLastBackward,
   channelScaleChannelsLastForward,
   channelScaleForward,
+  channelScaleShiftForward,
 } from '../src/kernels/index.js';
+
+/**
+ * The channels-first forward with an optional shift, as one call: channelScaleForward without a
+ * shift, channelScaleShiftForward with one (offsets: out, x, scale, shift).
+ */
+function scaleFwd(
+  out: Float32Array,
+  x: Float32Array,
+  scale: Float32Array,
+  shift: Float32Array | null,
+  rows: number,
+  spatial: number,
+  outOffset = 0,
+  xOffset = 0,
+  scaleOffset = 0,
+  shiftOffset = 0,
+): Float32Array {
+  return shift === null
+    ? channelScaleForward(out, x, scale, rows, spatial, outOffset, xOffset, scaleOffset)
+    : channelScaleShiftForward(out, x, scale, shift, rows, spatial, outOffset, xOffset, scaleOffset, shiftOffset);
+}
 import {
   INPUT_PAD,
   OUTPUT_PAD,
@@ -142,7 +164,7 @@ const LAYOUTS: Layout[] = [
     name: 'channels-first',
     cl: false,
     fwd: (out, x, scale, shift, samples, channels, spatial, o = [0, 0, 0, 0]) =>
-      channelScaleForward(out, x, scale, shift, samples * channels, spatial, ...o),
+      scaleFwd(out, x, scale, shift, samples * channels, spatial, ...o),
     bwd: (dx, dscale, dy, x, scale, samples, channels, spatial, o = [0, 0, 0, 0, 0]) =>
       channelScaleBackward(dx, dscale, dy, x, scale, samples * channels, spatial, ...o),
   },
@@ -162,9 +184,9 @@ describe('hand-worked values', () => {
     const x = Float32Array.of(1, 2, 3, 4, 5, 6);
     const scale = Float32Array.of(2, -1);
     const out = new Float32Array(6).fill(NaN);
-    expect(channelScaleForward(out, x, scale, Float32Array.of(0.5, 1), 2, 3)).toBe(out);
+    expect(scaleFwd(out, x, scale, Float32Array.of(0.5, 1), 2, 3)).toBe(out);
     expect(Array.from(out)).toEqual([2.5, 4.5, 6.5, -3, -4, -5]);
-    expect(Array.from(channelScaleForward(new Float32Array(6), x, scale, null, 2, 3))).toEqual([2, 4, 6, -4, -5, -6]);
+    expect(Array.from(scaleFwd(new Float32Array(6), x, scale, null, 2, 3))).toEqual([2, 4, 6, -4, -5, -6]);
   });
 
   test('channels-first backward: dscale = row dots of dy and x, dx = scale * dy', () => {
@@ -178,7 +200,7 @@ describe('hand-worked values', () => {
 
   test('channels-first, 5 positions (past a 4-wide unroll): forward and backward', () => {
     const x = Float32Array.of(1, 2, 3, 4, 5);
-    const out = channelScaleForward(new Float32Array(5), x, Float32Array.of(3), Float32Array.of(-1), 1, 5);
+    const out = scaleFwd(new Float32Array(5), x, Float32Array.of(3), Float32Array.of(-1), 1, 5);
     expect(Array.from(out)).toEqual([2, 5, 8, 11, 14]);
     const dx = new Float32Array(5);
     const dscale = new Float32Array(1);
@@ -220,7 +242,7 @@ describe('hand-worked values', () => {
   });
 
   test('NaN and Inf propagate: through x to its element and its dscale row, through scale to its row', () => {
-    const out = channelScaleForward(new Float32Array(4), Float32Array.of(NaN, 1, 2, 3), Float32Array.of(1, Infinity), null, 2, 2);
+    const out = scaleFwd(new Float32Array(4), Float32Array.of(NaN, 1, 2, 3), Float32Array.of(1, Infinity), null, 2, 2);
     expect(out[0]).toBeNaN();
     expect(out[1]).toBe(1);
     expect(Array.from(out.subarray(2))).toEqual([Infinity, Infinity]);
@@ -360,7 +382,7 @@ describe('across layouts', () => {
     ({ d: { samples, channels, spatial, withShift }, x, scale, shift }) => {
       const sh = withShift ? shift : null;
       const xcf = Float32Array.from(toChannelsFirst(x, samples, spatial, channels));
-      const cf = channelScaleForward(new Float32Array(x.length), xcf, scale, sh, samples * channels, spatial);
+      const cf = scaleFwd(new Float32Array(x.length), xcf, scale, sh, samples * channels, spatial);
       const cl = channelScaleChannelsLastForward(new Float32Array(x.length), x, scale, sh, samples, spatial, channels);
       // Without a shift, channels-first computes scale * x + 0, which turns -0 into +0; channels-last does not.
       const unsign = (v: number) => (v === 0 ? 0 : v);

@@ -249,7 +249,7 @@ export function channelScale(x: Variable, s: Variable, layout: SELayout = 'chann
   const cl = layout === 'channels-last';
   const out = new Float32Array(x.size);
   if (cl) channelScaleChannelsLastForward(out, x.data, s.data, null, N, S, C);
-  else channelScaleForward(out, x.data, s.data, null, N * C, S);
+  else channelScaleForward(out, x.data, s.data, N * C, S);
   return x.tape.record(op, [x, s], out, x.shape, [x.data, s.data], (dy, [xd, sd], needs) => {
     const dx = needs[0] ? new Float32Array(dy.length) : null;
     const ds = needs[1] ? new Float32Array(N * C) : null;
