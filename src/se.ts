@@ -297,40 +297,12 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions,
   const g = (own.g = sized(fn, 'g', own.g, N * C));
   const s = (own.s = sized(fn, 's', own.s, N * C));
   const useMax = opts.squeeze !== 'avg';
-  const useAvg = opts.squeeze !== 'max';
   if (useMax && own.argmax.length !== N * C) own.argmax = new Int32Array(N * C);
   if (opts.squeeze === 'avgmax') own.zmax = sized(fn, 'zmax', own.zmax, C);
   if (own.acc.length < Math.max(C, R)) own.acc = new Float64Array(Math.max(C, R));
   const argmax = useMax ? own.argmax : null;
   const zmax = opts.squeeze === 'avgmax' ? own.zmax : null;
   const acc = own.acc;
-  const cl = opts.layout === 'channels-last';
-
-  for (let n = 0; n < N; n++) {
-    const xs = xo + n * C * S;
-    const zn = n * C;
-    const an = n * R;
-    // Pass 1: squeeze.
-    if (useAvg) {
-      if (cl) globalAvgPoolChannelsLastForward(z, xd, 1, S, C, acc, zn, xs);
-      else globalAvgPoolForward(z, xd, C, S, zn, xs);
-    }
-    if (argmax !== null) {
-      const target = zmax === null ? z : zmax;
-      const to = zmax === null ? zn : 0;
-      if (cl) globalMaxPoolChannelsLastForward(target, argmax, xd, 1, S, C, to, zn, xs);
-      else globalMaxPoolForward(target, argmax, xd, C, S, to, zn, xs);
-      if (zmax !== null) for (let c = 0; c < C; c++) z[zn + c] = 0.5 * z[zn + c] + 0.5 * zmax[c];
-    }
-    // Excitation: two small layers and the gate.
-    matmul(a, z, w1, 1, R, C, false, true, an, zn, 0, null, b1);
-    activationForward(opts.activation, h, a, R, an, an);
-    matmul(g, h, w2, 1, C, R, false, true, zn, an, 0, null, b2);
-    activationForward(opts.gate, s, g, C, zn, zn);
-    // Pass 2: scale.
-    if (cl) channelScaleChannelsLastForward(y, xd, s, null, 1, S, C, n * C * S, xs, zn);
-    else channelScaleForward(y, xd, s, C, S, n * C * S, xs, zn);
-  }
 
   const results = ws === null ? null : resultsOf(ws);
   const cache = results === null ? new SECache() : results.cache;
@@ -355,6 +327,7 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions,
   cache.g = g;
   cache.s = s;
   cache.argmax = argmax;
+  forwardSamples(cache, y, zmax, acc);
   cache.fx = sampleFingerprint(xd, xo, xt.size);
   cache.fw1 = sampleFingerprint(w1, 0, w1.length);
   cache.fb1 = b1 === null ? 0 : sampleFingerprint(b1, 0, b1.length);
@@ -407,7 +380,7 @@ export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackward
   for (let k = 0; same && k < shape.length; k++) same = dyt.shape[k] === shape[k];
   if (!same) throw new SEShapeError(`${fn}: dy has shape ${formatShape(dyt.shape)} but x had shape ${formatShape(shape)}`);
   checkFingerprints(fn, cache);
-  const { N, C, S, R, x, xOffset, z, a, h, g, s, argmax, w1, b1, w2, b2 } = cache;
+  const { N, C, S, R, x, z, a, h, g, s, w1, b1, w2, b2 } = cache;
   const opts = cache.options;
   const size = N * C * S;
   let dxOut: Float32Array | null = null;
@@ -460,44 +433,16 @@ export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackward
     dyd = gatherDense(own.dyCopy, dyt);
     dyo = 0;
   }
-  const cl = opts.layout === 'channels-last';
-  // Weights of the two squeeze paths in dz's routing back to x.
-  const avgWeight = opts.squeeze === 'avg' ? 1 : opts.squeeze === 'avgmax' ? 0.5 : 0;
-  const maxWeight = opts.squeeze === 'max' ? 1 : opts.squeeze === 'avgmax' ? 0.5 : 0;
+  const needShift = opts.squeeze !== 'max';
   const dx = dxOut ?? (own.dx = sized(fn, 'dx', own.dx, size));
   const dG = (own.dG = sized(fn, 'dG', own.dG, N * C));
   const dA = (own.dA = sized(fn, 'dA', own.dA, N * R));
   const dz = (own.dz = sized(fn, 'dz', own.dz, C));
-  const shift = avgWeight !== 0 ? (own.shift = sized(fn, 'shift', own.shift, C)) : null;
+  const shift = needShift ? (own.shift = sized(fn, 'shift', own.shift, C)) : null;
   if (own.acc.length < Math.max(C, R)) own.acc = new Float64Array(Math.max(C, R));
   const acc = own.acc;
 
-  for (let n = 0; n < N; n++) {
-    const xs = xOffset + n * C * S;
-    const ys = dyo + n * C * S;
-    const xn = n * C * S;
-    const zn = n * C;
-    const an = n * R;
-    // Pass 1: ds = sum_s dy * x, into dG's row.
-    if (cl) channelScaleChannelsLastBackward(null, dG, dyd, x, s, 1, S, C, acc, 0, zn, ys, xs, zn);
-    else channelScaleBackward(null, dG, dyd, x, s, C, S, 0, zn, ys, xs, zn);
-    // Back through the gate and the two small layers to dz.
-    activationBackward(opts.gate, dG, dG, g, C, zn, zn, zn);
-    matmul(dA, dG, w2, 1, R, C, false, false, an, zn, 0, acc);
-    activationBackward(opts.activation, dA, dA, a, R, an, an, an);
-    matmul(dz, dA, w1, 1, C, R, false, false, 0, an, 0, acc);
-    // Pass 2: dx = s * dy + dz routed through the squeeze (avg: spread as dz / S).
-    if (shift !== null) for (let c = 0; c < C; c++) shift[c] = (avgWeight * dz[c]) / S;
-    if (cl) channelScaleChannelsLastForward(dx, dyd, s, shift, 1, S, C, xn, ys, zn, 0);
-    else if (shift !== null) channelScaleShiftForward(dx, dyd, s, shift, C, S, xn, ys, zn, 0);
-    else channelScaleForward(dx, dyd, s, C, S, xn, ys, zn);
-    if (argmax !== null) {
-      for (let c = 0; c < C; c++) {
-        const at = cl ? xn + argmax[zn + c] * C + c : xn + c * S + argmax[zn + c];
-        dx[at] += maxWeight * dz[c];
-      }
-    }
-  }
+  backwardSamples(cache, dyd, dyo, dx, dG, dA, dz, shift, acc);
   const dw1 = matmul(dw1Out ?? (own.dw1 = sized(fn, 'dw1', own.dw1, R * C)), dA, z, R, C, N, true, false, 0, 0, 0, acc);
   const dw2 = matmul(dw2Out ?? (own.dw2 = sized(fn, 'dw2', own.dw2, C * R)), dG, h, C, R, N, true, false, 0, 0, 0, acc);
   const db1 = b1 === null ? null : biasBackward(db1Out ?? (own.db1 = sized(fn, 'db1', own.db1, R)), dA, N, R);
@@ -518,4 +463,104 @@ export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackward
   setPlainDims(r.dw2, dw2, C, R);
   r.db2 = db2 === null ? null : setPlainDims(r.db2 ?? plain(), db2, C, -1);
   return r;
+}
+
+/**
+ * The forward's sample loop: pass 1 (squeeze), the excitation, pass 2 (scale), per sample. Kept
+ * small and separate from the validation so the JIT inlines the pass kernels into it (the same
+ * loops compiled on their own run measurably slower).
+ */
+function forwardSamples(c: SECache, y: Float32Array, zmax: Float32Array | null, acc: Float64Array): void {
+  const { N, C, S, x, xOffset, z, s, argmax } = c;
+  const opts = c.options;
+  const cl = opts.layout === 'channels-last';
+  const useAvg = opts.squeeze !== 'max';
+  for (let n = 0; n < N; n++) {
+    const xs = xOffset + n * C * S;
+    const zn = n * C;
+    // Pass 1: squeeze.
+    if (useAvg) {
+      if (cl) globalAvgPoolChannelsLastForward(z, x, 1, S, C, acc, zn, xs);
+      else globalAvgPoolForward(z, x, C, S, zn, xs);
+    }
+    if (argmax !== null) {
+      const target = zmax === null ? z : zmax;
+      const to = zmax === null ? zn : 0;
+      if (cl) globalMaxPoolChannelsLastForward(target, argmax, x, 1, S, C, to, zn, xs);
+      else globalMaxPoolForward(target, argmax, x, C, S, to, zn, xs);
+      if (zmax !== null) for (let k = 0; k < C; k++) z[zn + k] = 0.5 * z[zn + k] + 0.5 * zmax[k];
+    }
+    exciteSample(c, n);
+    // Pass 2: scale.
+    if (cl) channelScaleChannelsLastForward(y, x, s, null, 1, S, C, n * C * S, xs, zn);
+    else channelScaleForward(y, x, s, C, S, n * C * S, xs, zn);
+  }
+}
+
+/** The excitation of sample n: the two small layers and the gate, from z to s. */
+function exciteSample(c: SECache, n: number): void {
+  const { C, R, z, a, h, g, s, w1, b1, w2, b2 } = c;
+  const zn = n * C;
+  const an = n * R;
+  matmul(a, z, w1, 1, R, C, false, true, an, zn, 0, null, b1);
+  activationForward(c.options.activation, h, a, R, an, an);
+  matmul(g, h, w2, 1, C, R, false, true, zn, an, 0, null, b2);
+  activationForward(c.options.gate, s, g, C, zn, zn);
+}
+
+/**
+ * The backward's sample loop: pass 1 (ds = sum dy * x), back through the gate and the small
+ * layers to dz, pass 2 (dx = s * dy + dz routed through the squeeze), per sample. Separate from
+ * the validation for the same reason as {@link forwardSamples}.
+ */
+function backwardSamples(
+  c: SECache,
+  dy: Float32Array,
+  dyOffset: number,
+  dx: Float32Array,
+  dG: Float32Array,
+  dA: Float32Array,
+  dz: Float32Array,
+  shift: Float32Array | null,
+  acc: Float64Array,
+): void {
+  const { N, C, S, x, xOffset, s, argmax } = c;
+  const opts = c.options;
+  const cl = opts.layout === 'channels-last';
+  // Weights of the two squeeze paths in dz's routing back to x (computed here, not passed in:
+  // a fractional number passed to a call that is not inlined is boxed, an allocation per call).
+  const avgWeight = opts.squeeze === 'avg' ? 1 : opts.squeeze === 'avgmax' ? 0.5 : 0;
+  const maxWeight = opts.squeeze === 'max' ? 1 : opts.squeeze === 'avgmax' ? 0.5 : 0;
+  for (let n = 0; n < N; n++) {
+    const xs = xOffset + n * C * S;
+    const ys = dyOffset + n * C * S;
+    const xn = n * C * S;
+    const zn = n * C;
+    // Pass 1: ds = sum_s dy * x, into dG's row.
+    if (cl) channelScaleChannelsLastBackward(null, dG, dy, x, s, 1, S, C, acc, 0, zn, ys, xs, zn);
+    else channelScaleBackward(null, dG, dy, x, s, C, S, 0, zn, ys, xs, zn);
+    exciteBackwardSample(c, n, dG, dA, dz, acc);
+    // Pass 2: dx = s * dy + dz routed through the squeeze (avg: spread as dz / S).
+    if (shift !== null) for (let k = 0; k < C; k++) shift[k] = (avgWeight * dz[k]) / S;
+    if (cl) channelScaleChannelsLastForward(dx, dy, s, shift, 1, S, C, xn, ys, zn, 0);
+    else if (shift !== null) channelScaleShiftForward(dx, dy, s, shift, C, S, xn, ys, zn, 0);
+    else channelScaleForward(dx, dy, s, C, S, xn, ys, zn);
+    if (argmax !== null) {
+      for (let k = 0; k < C; k++) {
+        const at = cl ? xn + argmax[zn + k] * C + k : xn + k * S + argmax[zn + k];
+        dx[at] += maxWeight * dz[k];
+      }
+    }
+  }
+}
+
+/** Sample n's backward through the gate and the two small layers: dG's row in, dA's row and dz out. */
+function exciteBackwardSample(c: SECache, n: number, dG: Float32Array, dA: Float32Array, dz: Float32Array, acc: Float64Array): void {
+  const { C, R, a, g, w1, w2 } = c;
+  const zn = n * C;
+  const an = n * R;
+  activationBackward(c.options.gate, dG, dG, g, C, zn, zn, zn);
+  matmul(dA, dG, w2, 1, R, C, false, false, an, zn, 0, acc);
+  activationBackward(c.options.activation, dA, dA, a, R, an, an, an);
+  matmul(dz, dA, w1, 1, C, R, false, false, 0, an, 0, acc);
 }
