@@ -16,13 +16,13 @@ import { SEShapeError, SEStateError, SETypeError, hasBrand, describeValue } from
 import { activationBackward, activationForward } from './kernels/activation.js';
 import { biasBackward } from './kernels/bias.js';
 import {
-  channelScaleBackward,
+  channelScaleGradient,
   channelScaleChannelsLastBackward,
   channelScaleChannelsLastForward,
   channelScaleForward,
   channelScaleShiftForward,
 } from './kernels/channelScale.js';
-import { matmul } from './kernels/matmul.js';
+import { matmul, matvec, matvecTransposed } from './kernels/matmul.js';
 import {
   globalAvgPoolChannelsLastForward,
   globalAvgPoolForward,
@@ -502,9 +502,9 @@ function exciteSample(c: SECache, n: number): void {
   const { C, R, z, a, h, g, s, w1, b1, w2, b2 } = c;
   const zn = n * C;
   const an = n * R;
-  matmul(a, z, w1, 1, R, C, false, true, an, zn, 0, null, b1);
+  matvec(a, w1, z, R, C, b1, an, zn);
   activationForward(c.options.activation, h, a, R, an, an);
-  matmul(g, h, w2, 1, C, R, false, true, zn, an, 0, null, b2);
+  matvec(g, w2, h, C, R, b2, zn, an);
   activationForward(c.options.gate, s, g, C, zn, zn);
 }
 
@@ -538,7 +538,7 @@ function backwardSamples(
     const zn = n * C;
     // Pass 1: ds = sum_s dy * x, into dG's row.
     if (cl) channelScaleChannelsLastBackward(null, dG, dy, x, s, 1, S, C, acc, 0, zn, ys, xs, zn);
-    else channelScaleBackward(null, dG, dy, x, s, C, S, 0, zn, ys, xs, zn);
+    else channelScaleGradient(dG, dy, x, C, S, zn, ys, xs);
     exciteBackwardSample(c, n, dG, dA, dz, acc);
     // Pass 2: dx = s * dy + dz routed through the squeeze (avg: spread as dz / S).
     if (shift !== null) for (let k = 0; k < C; k++) shift[k] = (avgWeight * dz[k]) / S;
@@ -560,7 +560,7 @@ function exciteBackwardSample(c: SECache, n: number, dG: Float32Array, dA: Float
   const zn = n * C;
   const an = n * R;
   activationBackward(c.options.gate, dG, dG, g, C, zn, zn, zn);
-  matmul(dA, dG, w2, 1, R, C, false, false, an, zn, 0, acc);
+  matvecTransposed(dA, w2, dG, C, R, acc, an, zn);
   activationBackward(c.options.activation, dA, dA, a, R, an, an, an);
-  matmul(dz, dA, w1, 1, C, R, false, false, 0, an, 0, acc);
+  matvecTransposed(dz, w1, dA, R, C, acc, 0, an);
 }

@@ -94,9 +94,46 @@ export function channelScaleShiftForward(
 }
 
 /**
- * Backward of {@link channelScaleForward} (without shift), channels-first:
- * `dscale[r] = sum_s dy[r, s] * x[r, s]` and `dx[r, s] = scale[r] * dy[r, s]`.
- * Pass null for an output that is not needed.
+ * The scale's gradient, channels-first: `dscale[r] = sum_s dy[r, s] * x[r, s]` (one dot product
+ * per row, float64, four accumulators). Small and flat, so it inlines into a per-sample loop.
+ * @param dscale receives `rows` values
+ * @returns dscale
+ */
+export function channelScaleGradient(
+  dscale: Float32Array,
+  dy: Float32Array,
+  x: Float32Array,
+  rows: number,
+  spatial: number,
+  dscaleOffset = 0,
+  dyOffset = 0,
+  xOffset = 0,
+): Float32Array {
+  const d = xOffset - dyOffset;
+  for (let r = 0; r < rows; r++) {
+    let p = dyOffset + r * spatial;
+    const e = p + spatial;
+    let a0 = 0;
+    let a1 = 0;
+    let a2 = 0;
+    let a3 = 0;
+    for (; p + 7 < e; p += 8) {
+      const q = p + d;
+      a0 += dy[p] * x[q] + dy[p + 4] * x[q + 4];
+      a1 += dy[p + 1] * x[q + 1] + dy[p + 5] * x[q + 5];
+      a2 += dy[p + 2] * x[q + 2] + dy[p + 6] * x[q + 6];
+      a3 += dy[p + 3] * x[q + 3] + dy[p + 7] * x[q + 7];
+    }
+    for (; p < e; p++) a0 += dy[p] * x[p + d];
+    dscale[dscaleOffset + r] = a0 + a1 + a2 + a3;
+  }
+  return dscale;
+}
+
+/**
+ * Backward of {@link channelScaleForward}, channels-first: `dscale[r] = sum_s dy[r, s] * x[r, s]`
+ * ({@link channelScaleGradient}) and `dx[r, s] = scale[r] * dy[r, s]`. Pass null for an output
+ * that is not needed.
  * @param dx receives `rows * spatial` values, or null
  * @param dscale receives `rows` values, or null
  * @returns nothing; writes dx and dscale
@@ -115,27 +152,8 @@ export function channelScaleBackward(
   xOffset = 0,
   scaleOffset = 0,
 ): void {
-  if (dscale !== null) {
-    // Four independent float64 accumulators: the sum is latency-bound with one.
-    const d = xOffset - dyOffset;
-    for (let r = 0; r < rows; r++) {
-      let p = dyOffset + r * spatial;
-      const e = p + spatial;
-      let a0 = 0;
-      let a1 = 0;
-      let a2 = 0;
-      let a3 = 0;
-      for (; p + 7 < e; p += 8) {
-        const q = p + d;
-        a0 += dy[p] * x[q] + dy[p + 4] * x[q + 4];
-        a1 += dy[p + 1] * x[q + 1] + dy[p + 5] * x[q + 5];
-        a2 += dy[p + 2] * x[q + 2] + dy[p + 6] * x[q + 6];
-        a3 += dy[p + 3] * x[q + 3] + dy[p + 7] * x[q + 7];
-      }
-      for (; p < e; p++) a0 += dy[p] * x[p + d];
-      dscale[dscaleOffset + r] = a0 + a1 + a2 + a3;
-    }
-  }
+  // dscale first: then dx may be dy itself.
+  if (dscale !== null) channelScaleGradient(dscale, dy, x, rows, spatial, dscaleOffset, dyOffset, xOffset);
   if (dx !== null) channelScaleForward(dx, dy, scale, rows, spatial, dxOffset, dyOffset, scaleOffset);
 }
 
