@@ -3,6 +3,7 @@
  * builds its view classes with `new Function`, which a strict Content-Security-Policy blocks;
  * this entry never loads it. `seForward`/`seBackward` here return plain dense tensors
  * `{ data, shape, stride, offset }`; the main `se-kernels` entry returns scijs ndarrays instead.
+ * @module se-kernels/core
  */
 export { SEError, SEOptionError, SEShapeError, SEStateError, SETypeError } from './errors.js';
 export type { CheckedTensor, FloatTensor, PlainTensor } from './tensor.js';
@@ -15,6 +16,7 @@ export {
   type SEActivation,
   type SEGate,
   type SELayout,
+  type ResolvedSEOptions,
   type SEOptions,
   type SESqueeze,
 } from './options.js';

@@ -28,6 +28,7 @@ export class SEError extends Error {
     this[ERROR_KIND] = kind;
   }
 
+  /** `instanceof` by brand: true for errors from any copy of se-kernels (ESM and CommonJS builds, duplicate installs). */
   static override [Symbol.hasInstance](v: unknown): boolean {
     if (typeof v !== 'object' || v === null) return false;
     const kind = (v as { [ERROR_KIND]?: unknown })[ERROR_KIND];

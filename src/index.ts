@@ -3,6 +3,7 @@
  * kernels, with a small reverse-mode autograd tape. Everything in `se-kernels/core` is here too;
  * the difference is that `seForward`/`seBackward` here return scijs ndarrays, which chain into
  * `ndarray-ops` and other scijs code.
+ * @module se-kernels
  */
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';

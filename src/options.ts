@@ -31,9 +31,13 @@ export interface ResolvedSEOptions {
 }
 
 // Each list starts with its default (resolveSEOptions relies on it).
+/** Every {@link SELayout}, default first. */
 export const SE_LAYOUTS: readonly SELayout[] = ['channels-first', 'channels-last'];
+/** Every {@link SESqueeze}, default first. */
 export const SE_SQUEEZES: readonly SESqueeze[] = ['avg', 'max', 'avgmax'];
+/** Every {@link SEActivation}, default first. */
 export const SE_ACTIVATIONS: readonly SEActivation[] = ['relu', 'silu', 'gelu', 'identity'];
+/** Every {@link SEGate}, default first. */
 export const SE_GATES: readonly SEGate[] = ['sigmoid', 'hardSigmoid', 'tanh', 'relu', 'identity'];
 
 /** The defaults: the block of the SENet paper. */

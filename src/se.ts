@@ -61,6 +61,7 @@ const CACHE = Symbol.for('se-kernels.SECache');
 export class SECache {
   /** @internal Brand recognised by `instanceof` across copies of the package. */
   readonly [CACHE] = true;
+  /** `instanceof` by brand: true for instances from any copy of se-kernels (ESM and CommonJS builds, duplicate installs). */
   static [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, CACHE);
   }

@@ -17,6 +17,7 @@ const WORKSPACE = Symbol.for('se-kernels.SEWorkspace');
 export class SEWorkspace {
   /** @internal Brand recognised by `instanceof` across copies of the package. */
   readonly [WORKSPACE] = true;
+  /** `instanceof` by brand: true for instances from any copy of se-kernels (ESM and CommonJS builds, duplicate installs). */
   static [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, WORKSPACE);
   }

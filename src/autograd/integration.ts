@@ -22,7 +22,14 @@ import { Variable } from './tape.js';
 export type SEIntegration = 'standard' | 'pre' | 'post' | 'identity' | 'inner';
 
 /** The residual branch as one function, or split at the point where 'inner' puts the SE block. */
-export type ResidualBranch = ((x: Variable) => Variable) | { head: (x: Variable) => Variable; tail: (x: Variable) => Variable };
+export type ResidualBranch =
+  | ((x: Variable) => Variable)
+  | {
+      /** The branch up to where 'inner' puts the SE block. */
+      head: (x: Variable) => Variable;
+      /** The rest of the branch, applied to the SE block's output. */
+      tail: (x: Variable) => Variable;
+    };
 
 /** Options of {@link seResidualUnit}: the SE variant plus the integration strategy. */
 export interface SEResidualOptions extends SEOptions {

@@ -21,6 +21,7 @@ import { checkTensor, formatShape, gatherDense, shapeSize, type FloatTensor } fr
 export class Variable {
   /** @internal Brand recognised by `instanceof` across copies of the package. */
   readonly [VARIABLE] = true;
+  /** `instanceof` by brand: true for instances from any copy of se-kernels (ESM and CommonJS builds, duplicate installs). */
   static [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, VARIABLE);
   }
@@ -77,6 +78,7 @@ export interface VariableOptions {
 export class Tape {
   /** @internal Brand recognised by `instanceof` across copies of the package. */
   readonly [TAPE] = true;
+  /** `instanceof` by brand: true for instances from any copy of se-kernels (ESM and CommonJS builds, duplicate installs). */
   static [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, TAPE);
   }

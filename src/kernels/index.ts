@@ -4,6 +4,7 @@
  * float64 and stored as float32; optional trailing `...Offset` arguments give where each array's
  * data starts, in the order the arrays appear; each file documents whether outputs may alias inputs.
  * Kernels trust their callers: sizes are checked at the public API boundary, not here.
+ * @packageDocumentation
  */
 export * from './activation.js';
 export * from './bias.js';

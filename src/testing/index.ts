@@ -3,6 +3,7 @@
  * `gradCheck` (tape gradients against float64 central differences, worst element reported),
  * fast-check arbitraries for tensors and SE configurations (needs `fast-check`), an independent
  * float64 reference SE block, and the error measure the library's own tests use.
+ * @module se-kernels/testing
  */
 export * from './reference.js';
 export * from './gradcheck.js';

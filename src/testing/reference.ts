@@ -86,6 +86,7 @@ export function geometry(shape: readonly number[], layout: Layout) {
   const C = layout === 'channels-first' ? shape[1] : shape[rank - 1];
   let S = 1;
   for (let k = 1; k < rank; k++) if (k !== (layout === 'channels-first' ? 1 : rank - 1)) S *= shape[k];
+  /** Flat index of sample n, channel c, spatial position s. */
   const index =
     layout === 'channels-first'
       ? (n: number, c: number, s: number) => (n * C + c) * S + s
