@@ -291,6 +291,8 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions,
     xd = gatherDense(own.xCopy, xt);
     xo = 0;
   }
+  // The workspace's y may be this call's x (a previous output fed back in): then write elsewhere.
+  if (yOut === null && overlaps(own.y, xd)) own.y = new Float32Array(0);
   const y = yOut ?? (own.y = sized(fn, 'y', own.y, xt.size));
   const z = (own.z = sized(fn, 'z', own.z, N * C));
   const a = (own.a = sized(fn, 'a', own.a, N * R));
@@ -307,7 +309,6 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions,
 
   const results = ws === null ? null : resultsOf(ws);
   const cache = results === null ? new SECache() : results.cache;
-  if (ws !== null) ws.generation++;
   let sameShape = cache.shape.length === rank;
   for (let k = 0; sameShape && k < rank; k++) sameShape = cache.shape[k] === xt.shape[k];
   if (!sameShape) cache.shape = xt.shape.slice();

@@ -9,10 +9,12 @@ const WORKSPACE = Symbol.for('se-kernels.SEWorkspace');
 
 /**
  * Scratch and output buffers for `seForward`/`seBackward`, reused across calls. Pass one as
- * `{ workspace }` to make repeated calls allocation-free. The rule: results and the cache that a
+ * `{ workspace }` to make repeated calls allocation-free. The rules: the results and the cache a
  * call returns live in the workspace and are overwritten by the next call with the same workspace
- * (copy what you keep); `seBackward` refuses a cache from an earlier `seForward` on the workspace.
- * A workspace is not shared between threads.
+ * (copy what you keep). A workspace holds one forward's state, so use one workspace per SE block
+ * of a network: with a workspace, `seForward` returns the workspace's single cache object, updated
+ * in place, and it always describes the latest `seForward` on that workspace. An input that is the
+ * workspace's own previous output (`y` fed back as `x`) is fine: y then goes to a fresh buffer.
  */
 export class SEWorkspace {
   /** @internal Brand recognised by `instanceof` across copies of the package. */
@@ -21,8 +23,6 @@ export class SEWorkspace {
   static [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, WORKSPACE);
   }
-  /** @internal Incremented by every seForward that uses this workspace. */
-  generation = 0;
   /** @internal */ readonly xView = new TensorView();
   /** @internal */ readonly dyView = new TensorView();
   /** @internal */ shape: number[] = [];

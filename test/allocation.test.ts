@@ -77,6 +77,19 @@ describe('workspace results', () => {
     }
   });
 
+  test("the workspace's own y fed back as x goes to a fresh buffer, with the right results", () => {
+    const { params, x, dy } = setup([2, 16, 3, 3], {}, true);
+    const buffers = { workspace: new core.SEWorkspace() };
+    const y1 = core.seForward(x, params, undefined, buffers).y.data;
+    const y1Copy = y1.slice();
+    const expected = core.seForward({ data: y1Copy, shape: x.shape }, params);
+    const second = core.seForward({ data: y1, shape: x.shape }, params, undefined, buffers);
+    expect(second.y.data).not.toBe(y1); // not written over its own input
+    expect(y1).toEqual(y1Copy); // the input is intact
+    expect(second.y.data).toEqual(expected.y.data);
+    expect(core.seBackward(dy, second.cache, buffers).dx.data).toEqual(core.seBackward(dy, expected.cache).dx.data);
+  });
+
   test('dx may be computed in place over dy', () => {
     const { params, x, dy } = setup([2, 16, 3, 3], {}, true);
     const ref = core.seBackward(dy, core.seForward(x, params).cache);
