@@ -12,7 +12,7 @@
  * With an {@link SEWorkspace}, every buffer (outputs included) is reused and a call in steady
  * state allocates nothing.
  */
-import { SEShapeError, SEStateError, SETypeError, hasBrand, describeValue } from './errors.js';
+import { SEOptionError, SEShapeError, SEStateError, SETypeError, hasBrand, describeValue } from './errors.js';
 import { activationBackward, activationForward } from './kernels/activation.js';
 import { biasBackward } from './kernels/bias.js';
 import {
@@ -231,13 +231,22 @@ function forgetReads(): void {
 
 const NO_BUFFERS: Readonly<Record<string, unknown>> = Object.freeze({});
 
-function checkBuffers(fn: string, buffers: unknown): Readonly<Record<string, unknown>> {
+/** Validates a `buffers` argument: an object whose keys are among `allowed` (a misspelt key is an error, not ignored). */
+function checkBuffers(fn: string, buffers: unknown, allowed: readonly string[]): Readonly<Record<string, unknown>> {
   if (buffers === undefined) return NO_BUFFERS;
   if (buffers === null || typeof buffers !== 'object') {
     throw new SETypeError(`${fn}: buffers must be an object like { workspace } but got ${describeValue(buffers)}`);
   }
+  for (const key in buffers) {
+    if (!allowed.includes(key)) {
+      throw new SEOptionError(`${fn}: unknown buffers key '${key}'; expected ${allowed.join(', ')}`);
+    }
+  }
   return buffers as Record<string, unknown>;
 }
+
+const FORWARD_BUFFERS = ['y', 'workspace'];
+const BACKWARD_BUFFERS = ['dx', 'dw1', 'db1', 'dw2', 'db2', 'workspace'];
 
 /**
  * Runs an SE block forward: `y = x * gate(W2 act(W1 squeeze(x) + b1) + b2)` per channel.
@@ -250,7 +259,7 @@ function checkBuffers(fn: string, buffers: unknown): Readonly<Record<string, unk
  */
 export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions, buffers?: SEForwardBuffers): SEForwardResult {
   const fn = 'seForward';
-  const b = checkBuffers(fn, buffers);
+  const b = checkBuffers(fn, buffers, FORWARD_BUFFERS);
   const ws = checkWorkspace(fn, b.workspace);
   const xt = inspectTensor(ws === null ? new TensorView() : ws.xView, fn, 'x', x, 3, 5);
   checkSEParams(fn, params);
@@ -374,7 +383,7 @@ export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackward
   if (!(cache instanceof SECache)) {
     throw new SETypeError(`${fn}: cache must be the cache returned by seForward but got ${describeValue(cache)}`);
   }
-  const bufs = checkBuffers(fn, buffers);
+  const bufs = checkBuffers(fn, buffers, BACKWARD_BUFFERS);
   const ws = checkWorkspace(fn, bufs.workspace);
   const dyt = inspectTensor(ws === null ? new TensorView() : ws.dyView, fn, 'dy', dy, 3, 5);
   const shape = cache.shape;
