@@ -4,6 +4,7 @@
  * unaligned input.
  */
 import { fc, test as propTest } from '@fast-check/jest';
+import { expectError } from './expectError.js';
 import { SEError, SEOptionError, SEShapeError, SETypeError } from '../src/errors.js';
 import {
   SAFETENSORS_MAX_HEADER_BYTES,
@@ -65,19 +66,6 @@ function headerText(file: Uint8Array): string {
   return new TextDecoder().decode(file.subarray(8, 8 + n));
 }
 
-/** Asserts that `f` throws an instance of `cls` whose message starts with `fn:` and matches every pattern. */
-function expectError(f: () => unknown, cls: new (m: string) => SEError, fn: string, ...patterns: RegExp[]): void {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(cls);
-  const message = (caught as Error).message;
-  expect(message.startsWith(`${fn}: `)).toBe(true);
-  for (const p of patterns) expect(message).toMatch(p);
-}
 
 const expectReadError = (bytes: unknown, cls: new (m: string) => SEError, ...patterns: RegExp[]): void =>
   expectError(() => readAny(bytes), cls, 'readSafetensors', ...patterns);

@@ -4,6 +4,7 @@
  * auto-detection, shape and missing-key errors; save/load round trips; inputs never modified.
  */
 import { fc, test as propTest } from '@fast-check/jest';
+import { expectError } from './expectError.js';
 import { createSEParams, seForward } from '../src/core.js';
 import { SEError, SEOptionError, SEShapeError, SETypeError } from '../src/errors.js';
 import {
@@ -55,18 +56,6 @@ function snapshot(tensors: Record<string, FloatTensor>): Record<string, number[]
   return out;
 }
 
-function expectError(f: () => unknown, cls: new (m: string) => SEError, fn: string, ...patterns: RegExp[]): void {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(cls);
-  const message = (caught as Error).message;
-  expect(message.startsWith(`${fn}: `)).toBe(true);
-  for (const p of patterns) expect(message).toMatch(p);
-}
 
 /** Escapes a string for use in a RegExp. */
 const re = (s: string): RegExp => new RegExp(s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
