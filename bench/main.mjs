@@ -200,6 +200,8 @@ const RATIOS = [
 const SE_CALLS = [
   { family: 'se-kernels', call: 'plain' },
   { family: 'se-kernels ws', call: 'workspace' },
+  { family: 'se-kernels 2T', call: '2 threads, x shared' },
+  { family: 'se-kernels 2T copy', call: '2 threads, x copied' },
 ].filter((v) => families.includes(v.family));
 /** @type {{ shape: string, call: string, pass: string, vs: string, ratio: number | null, target: number | null, met: boolean | null }[]} */
 const ratios = [];
@@ -252,7 +254,10 @@ for (const [pass, title] of /** @type {const} */ ([
   );
 }
 if (SE_CALLS.length > 1) {
-  md.push('\n"plain": `seForward(x, params)` / `seBackward(dy, cache)`, outputs allocated per call; "workspace": the same with `{ workspace }` (a reused `SEWorkspace`, no allocation).');
+  md.push(
+    '\n"plain": `seForward(x, params)` / `seBackward(dy, cache)`, outputs allocated per call; "workspace": the same with `{ workspace }` (a reused `SEWorkspace`, no allocation); ' +
+      '"2 threads": `new SEThreads({ threads: 2 }).seForward(x, params)` from `se-kernels/threads` (inputs under 2^20 elements stay on one thread), with x on a SharedArrayBuffer ("shared") or an ordinary one ("copied" into shared memory first); forward + backward adds the single-threaded `seBackward` with a workspace.',
+  );
 }
 const judged = ratios.filter((r) => r.met !== null);
 md.push(

@@ -479,9 +479,11 @@ export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackward
 /**
  * The forward's sample loop: pass 1 (squeeze), the excitation, pass 2 (scale), per sample. Kept
  * small and separate from the validation so the JIT inlines the pass kernels into it (the same
- * loops compiled on their own run measurably slower).
+ * loops compiled on their own run measurably slower). Also run by `se-kernels/threads` on each
+ * thread's share of the batch.
+ * @internal
  */
-function forwardSamples(c: SECache, y: Float32Array, zmax: Float32Array | null, acc: Float64Array): void {
+export function forwardSamples(c: SECache, y: Float32Array, zmax: Float32Array | null, acc: Float64Array): void {
   const { N, C, S, x, xOffset, z, s, argmax } = c;
   const opts = c.options;
   const cl = opts.layout === 'channels-last';

@@ -22,3 +22,6 @@ export const se = await import(new URL('index.js', distUrl).href);
 
 /** `se-kernels/testing`: the float64 reference SE block and the error measure. */
 export const testing = await import(new URL('testing/index.js', distUrl).href);
+
+/** `se-kernels/threads` (the batch split over worker threads), or null when this build has none. */
+export const threads = await import(new URL('threads/index.js', distUrl).href).catch(() => null);

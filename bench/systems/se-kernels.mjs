@@ -5,8 +5,12 @@
  *                    (the SPEC calls);
  *   'se-kernels ws': the same calls with a reusable SEWorkspace, `{ workspace }` as the buffers
  *                    argument (allocation-free in steady state), when the build has SEWorkspace.
+ *   'se-kernels 2T': `SEThreads.seForward` from `se-kernels/threads` (two threads, the batch split
+ *                    between the calling thread and one worker) with x on a SharedArrayBuffer;
+ *                    forward+backward adds the single-threaded seBackward with a workspace.
+ *   'se-kernels 2T copy': the same with x on an ordinary ArrayBuffer (copied into shared memory).
  */
-import { se } from '../lib/library.mjs';
+import { se, threads } from '../lib/library.mjs';
 
 /** Keeps results reachable so that no call can be optimised away. */
 export let sink = /** @type {unknown} */ (null);
@@ -53,9 +57,56 @@ function seSystem(pass, ws) {
   };
 }
 
+/** One pool for the whole run (its worker is unref'd and idle between calls). */
+let pool = /** @type {any} */ (null);
+
+/**
+ * @param {import('./types.mjs').Pass} pass
+ * @param {boolean} shared x on a SharedArrayBuffer (else copied by the pool)
+ * @returns {import('./types.mjs').System}
+ */
+function threadsSystem(pass, shared) {
+  return {
+    id: `se-kernels+2T${shared ? '' : '+copy'}/${pass}`,
+    family: shared ? 'se-kernels 2T' : 'se-kernels 2T copy',
+    pass,
+    tol: 1e-5,
+    setup(c) {
+      pool ??= new threads.SEThreads({ threads: 2 });
+      let data = c.x;
+      if (shared) {
+        data = new Float32Array(new SharedArrayBuffer(c.x.length * 4));
+        data.set(c.x);
+      }
+      const x = { data, shape: c.shape };
+      const dy = { data: c.dy, shape: c.shape };
+      const bufs = { workspace: new se.SEWorkspace() };
+      const fwd = () => pool.seForward(x, c.params);
+      return {
+        run:
+          pass === 'fwd'
+            ? () => {
+                sink = fwd().y;
+              }
+            : () => {
+                sink = se.seBackward(dy, fwd().cache, bufs);
+              },
+        outputs: () => {
+          const f = fwd();
+          const y = f.y.data.slice();
+          if (pass === 'fwd') return { y };
+          const g = se.seBackward(dy, f.cache, bufs);
+          return { y, dx: g.dx.data.slice(), dw1: g.dw1.data.slice(), db1: g.db1.data.slice(), dw2: g.dw2.data.slice(), db2: g.db2.data.slice() };
+        },
+      };
+    },
+  };
+}
+
 /** @type {import('./types.mjs').System[]} */
 export const systems = [
   seSystem('fwd', false),
   seSystem('fb', false),
   ...(hasWorkspace ? [seSystem('fwd', true), seSystem('fb', true)] : []),
+  ...(threads !== null ? [threadsSystem('fwd', true), threadsSystem('fb', true), threadsSystem('fwd', false), threadsSystem('fb', false)] : []),
 ];

@@ -1,0 +1,50 @@
+/**
+ * `se-kernels/threads` on the built package, in a separate Node process (the entry is ESM-only and
+ * starts its workers from its own file): the batch split gives bit-identical y and, through the
+ * ordinary seBackward, bit-identical gradients, for shared and copied inputs, every layout and
+ * squeeze; typed errors; unref'd workers never keep the process alive.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const ROOT = resolve(__dirname, '..');
+const built = existsSync(join(ROOT, 'dist/esm/threads/index.js'));
+
+interface ThreadsCheck {
+  cases: { shape: number[]; threaded: boolean; shared: boolean; copied: boolean; view: boolean }[];
+  errors: Record<string, string>;
+}
+
+function run(...args: string[]): ThreadsCheck {
+  const out = execFileSync(process.execPath, [join(ROOT, 'test/fixtures/threads-check.mjs'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 60000 });
+  return JSON.parse(out) as ThreadsCheck;
+}
+
+(built ? describe : describe.skip)('se-kernels/threads', () => {
+  const result = built ? run() : { cases: [], errors: {} };
+
+  test('split over two threads, results are bit-identical to seForward and seBackward', () => {
+    expect(result.cases.length).toBe(4);
+    for (const c of result.cases) {
+      expect({ shape: c.shape, threaded: c.threaded, shared: c.shared, copied: c.copied, view: c.view }).toEqual({
+        shape: c.shape,
+        threaded: true,
+        shared: true,
+        copied: true,
+        view: true,
+      });
+    }
+  });
+
+  test('typed errors: bad options, a channel mismatch, a closed pool', () => {
+    expect(result.errors.badThreads).toMatch(/^SEOptionError: SEThreads: options\.threads must be an integer from 1 to 64 but is 0/);
+    expect(result.errors.channels).toMatch(/^SEShapeError: SEThreads\.seForward: x\.shape\[1\] is 9 but params\.channels is 8/);
+    expect(result.errors.closed).toMatch(/^SEStateError: SEThreads\.seForward: this pool was closed/);
+  });
+
+  test('an open pool does not keep the process alive (workers are unref\'d)', () => {
+    const r = run('--no-close'); // execFileSync would time out if the process hung
+    expect(r.cases.every((c) => c.shared)).toBe(true);
+  });
+});
