@@ -93,6 +93,15 @@ describe('README examples', () => {
   });
 });
 
+test('every code line of the README\'s js example is run by the threads fixture', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const fixture = readFileSync(join(ROOT, 'test/fixtures/threads-check.mjs'), 'utf8');
+  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
+  expect(blocks.length).toBeGreaterThanOrEqual(1);
+  const missing = blocks.flatMap((b) => b.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('import ') && !fixture.includes(l)));
+  expect(missing).toEqual([]);
+});
+
 test('every code line of the README examples is run by this file', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const self = readFileSync(__filename, 'utf8');

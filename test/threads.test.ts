@@ -14,6 +14,7 @@ const built = existsSync(join(ROOT, 'dist/esm/threads/index.js'));
 interface ThreadsCheck {
   cases: { shape: number[]; threaded: boolean; shared: boolean; copied: boolean; view: boolean }[];
   errors: Record<string, string>;
+  readmeExample?: boolean;
 }
 
 function run(...args: string[]): ThreadsCheck {
@@ -35,6 +36,10 @@ function run(...args: string[]): ThreadsCheck {
         view: true,
       });
     }
+  });
+
+  test("the README's Threads example runs", () => {
+    expect(result.readmeExample).toBe(true);
   });
 
   test('typed errors: bad options, a channel mismatch, a closed pool', () => {
