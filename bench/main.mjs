@@ -256,7 +256,7 @@ for (const [pass, title] of /** @type {const} */ ([
 if (SE_CALLS.length > 1) {
   md.push(
     '\n"plain": `seForward(x, params)` / `seBackward(dy, cache)`, outputs allocated per call; "workspace": the same with `{ workspace }` (a reused `SEWorkspace`, no allocation); ' +
-      '"2 threads": `new SEThreads({ threads: 2 }).seForward(x, params)` from `se-kernels/threads` (inputs under 2^20 elements stay on one thread), with x on a SharedArrayBuffer ("shared") or an ordinary one ("copied" into shared memory first); forward + backward adds the single-threaded `seBackward` with a workspace.',
+      '"2 threads": `pool.seForward(x, params)` / `pool.seBackward(dy, cache)` with `pool = new SEThreads({ threads: 2 })` from `se-kernels/threads` (inputs under 2^20 elements stay on one thread), with x and dy on SharedArrayBuffers ("shared") or ordinary ones ("copied" into shared memory first).',
   );
 }
 const judged = ratios.filter((r) => r.met !== null);

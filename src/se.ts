@@ -350,8 +350,11 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions,
   return results.forward;
 }
 
-/** Throws SEStateError when a buffer the cache refers to changed since seForward. */
-function checkFingerprints(fn: string, c: SECache): void {
+/**
+ * Throws SEStateError when a buffer the cache refers to changed since seForward.
+ * @internal
+ */
+export function checkFingerprints(fn: string, c: SECache): void {
   const changed =
     sampleFingerprint(c.x, c.xOffset, c.N * c.C * c.S) !== c.fx
       ? 'x.data'
@@ -524,9 +527,10 @@ function exciteSample(c: SECache, n: number): void {
 /**
  * The backward's sample loop: pass 1 (ds = sum dy * x), back through the gate and the small
  * layers to dz, pass 2 (dx = s * dy + dz routed through the squeeze), per sample. Separate from
- * the validation for the same reason as {@link forwardSamples}.
+ * the validation for the same reason as {@link forwardSamples}. Also run by `se-kernels/threads`.
+ * @internal
  */
-function backwardSamples(
+export function backwardSamples(
   c: SECache,
   dy: Float32Array,
   dyOffset: number,

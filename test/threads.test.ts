@@ -12,7 +12,7 @@ const ROOT = resolve(__dirname, '..');
 const built = existsSync(join(ROOT, 'dist/esm/threads/index.js'));
 
 interface ThreadsCheck {
-  cases: { shape: number[]; threaded: boolean; shared: boolean; copied: boolean; view: boolean }[];
+  cases: { shape: number[]; threaded: boolean; shared: boolean; copied: boolean; view: boolean; sharedBackward: boolean; copiedBackward: boolean }[];
   errors: Record<string, string>;
   readmeExample?: boolean;
 }
@@ -25,15 +25,18 @@ function run(...args: string[]): ThreadsCheck {
 (built ? describe : describe.skip)('se-kernels/threads', () => {
   const result = built ? run() : { cases: [], errors: {} };
 
-  test('split over two threads, results are bit-identical to seForward and seBackward', () => {
+  test('split over two threads, forward and backward are bit-identical to seForward and seBackward', () => {
     expect(result.cases.length).toBe(4);
     for (const c of result.cases) {
-      expect({ shape: c.shape, threaded: c.threaded, shared: c.shared, copied: c.copied, view: c.view }).toEqual({
-        shape: c.shape,
+      const { shape, threaded, shared, copied, view, sharedBackward, copiedBackward } = c;
+      expect({ shape, threaded, shared, copied, view, sharedBackward, copiedBackward }).toEqual({
+        shape,
         threaded: true,
         shared: true,
         copied: true,
         view: true,
+        sharedBackward: true,
+        copiedBackward: true,
       });
     }
   });

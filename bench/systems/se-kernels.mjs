@@ -5,10 +5,10 @@
  *                    (the SPEC calls);
  *   'se-kernels ws': the same calls with a reusable SEWorkspace, `{ workspace }` as the buffers
  *                    argument (allocation-free in steady state), when the build has SEWorkspace.
- *   'se-kernels 2T': `SEThreads.seForward` from `se-kernels/threads` (two threads, the batch split
- *                    between the calling thread and one worker) with x on a SharedArrayBuffer;
- *                    forward+backward adds the single-threaded seBackward with a workspace.
- *   'se-kernels 2T copy': the same with x on an ordinary ArrayBuffer (copied into shared memory).
+ *   'se-kernels 2T': `SEThreads.seForward` / `.seBackward` from `se-kernels/threads` (two threads,
+ *                    the batch split between the calling thread and one worker) with x and dy on
+ *                    SharedArrayBuffers;
+ *   'se-kernels 2T copy': the same with x and dy on ordinary ArrayBuffers (copied into shared memory).
  */
 import { se, threads } from '../lib/library.mjs';
 
@@ -73,14 +73,14 @@ function threadsSystem(pass, shared) {
     tol: 1e-5,
     setup(c) {
       pool ??= new threads.SEThreads({ threads: 2 });
-      let data = c.x;
-      if (shared) {
-        data = new Float32Array(new SharedArrayBuffer(c.x.length * 4));
-        data.set(c.x);
-      }
-      const x = { data, shape: c.shape };
-      const dy = { data: c.dy, shape: c.shape };
-      const bufs = { workspace: new se.SEWorkspace() };
+      const onShared = (/** @type {Float32Array} */ a) => {
+        if (!shared) return a;
+        const b = new Float32Array(new SharedArrayBuffer(a.length * 4));
+        b.set(a);
+        return b;
+      };
+      const x = { data: onShared(c.x), shape: c.shape };
+      const dy = { data: onShared(c.dy), shape: c.shape };
       const fwd = () => pool.seForward(x, c.params);
       return {
         run:
@@ -89,13 +89,13 @@ function threadsSystem(pass, shared) {
                 sink = fwd().y;
               }
             : () => {
-                sink = se.seBackward(dy, fwd().cache, bufs);
+                sink = pool.seBackward(dy, fwd().cache);
               },
         outputs: () => {
           const f = fwd();
           const y = f.y.data.slice();
           if (pass === 'fwd') return { y };
-          const g = se.seBackward(dy, f.cache, bufs);
+          const g = pool.seBackward(dy, f.cache);
           return { y, dx: g.dx.data.slice(), dw1: g.dw1.data.slice(), db1: g.db1.data.slice(), dw2: g.dw2.data.slice(), db2: g.db2.data.slice() };
         },
       };

@@ -16,7 +16,9 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { SEOptionError, SEShapeError, SEStateError, describeValue } from '../errors.js';
 import { resolveSEOptions, SE_ACTIVATIONS, SE_GATES, SE_LAYOUTS, SE_SQUEEZES, type SEOptions } from '../options.js';
 import { checkSEParams, type SEParams } from '../params.js';
-import { SECache, seForward, type SEForwardResult } from '../se.js';
+import { biasBackward } from '../kernels/bias.js';
+import { matmul } from '../kernels/matmul.js';
+import { SECache, checkFingerprints, seBackward, seForward, type SEBackwardResult, type SEForwardResult } from '../se.js';
 import { formatShape, gatherDense, inspectTensor, plainTensor, sampleFingerprint, TensorView, type FloatTensor } from '../tensor.js';
 import { SEWorkspace } from '../workspace.js';
 import { CTL, controlLength, runShare, type SharedArrays } from './shared.js';
@@ -56,6 +58,8 @@ export class SEThreads {
   private readonly ports: MessagePort[] = [];
   private readonly workspace = new SEWorkspace();
   private readonly view = new TensorView();
+  private readonly dyView = new TensorView();
+  private lastCache: SECache | null = null;
   private arrays: SharedArrays | null = null;
   private version = 0;
   private closed = false;
@@ -119,7 +123,9 @@ export class SEThreads {
 
     // Shared buffers: the caller's x when it already is on shared memory and contiguous, else a copy.
     const shareX = xt.contiguous && isShared(xt.data);
-    const arrays = this.ensureArrays(shareX ? xt.data : null, xt.size, N * C, N * R, R * C);
+    if (!shareX) this.ownX = SEThreads.own(this.ownX, xt.size);
+    const x0 = shareX ? xt.data : this.ownX;
+    const arrays = this.ensureArrays(xt.size, N * C, N * R, R * C, x0, this.arrays?.dy ?? sharedF32(1), this.arrays?.dx.length ?? 1);
     let xOffset = xt.offset;
     if (!shareX) {
       if (xt.contiguous) arrays.x.set(xt.data.subarray(xt.offset, xt.offset + xt.size));
@@ -144,6 +150,7 @@ export class SEThreads {
     ctl[CTL.hasB1] = params.b1 === null ? 0 : 1;
     ctl[CTL.hasB2] = params.b2 === null ? 0 : 1;
     ctl[CTL.xOffset] = xOffset;
+    ctl[CTL.kind] = 0;
     const T = this.threads;
     const bound = (k: number) => Math.round((k * N) / T);
     for (let k = 0; k < T - 1; k++) {
@@ -182,7 +189,69 @@ export class SEThreads {
     cache.fb1 = params.b1 === null ? 0 : sampleFingerprint(params.b1, 0, params.b1.length);
     cache.fw2 = sampleFingerprint(params.w2, 0, params.w2.length);
     cache.fb2 = params.b2 === null ? 0 : sampleFingerprint(params.b2, 0, params.b2.length);
+    this.lastCache = cache;
     return { y: plainTensor(arrays.y.subarray(0, xt.size), xt.shape), cache };
+  }
+
+  /**
+   * `seBackward` for a cache from this pool's latest threaded `seForward`, split over the batch the
+   * same way (each thread runs the per-sample backward on its share; the weight gradients are then
+   * summed over all samples on the calling thread, as the single-threaded path does, so every
+   * result is bit-identical). Any other cache goes to the single-threaded `seBackward`.
+   * @returns dx (on shared memory, owned by the pool) and fresh weight gradients
+   */
+  seBackward(dy: FloatTensor, cache: SECache): SEBackwardResult {
+    const fn = 'SEThreads.seBackward';
+    if (this.closed) throw new SEStateError(`${fn}: this pool was closed`);
+    if (cache !== this.lastCache || this.arrays === null) return seBackward(dy, cache, { workspace: this.workspace });
+    const dyt = inspectTensor(this.dyView, fn, 'dy', dy, 3, 5);
+    const shape = cache.shape;
+    if (dyt.shape.length !== shape.length || dyt.shape.some((d, k) => d !== shape[k])) {
+      throw new SEShapeError(`${fn}: dy has shape ${formatShape(dyt.shape)} but x had shape ${formatShape(shape)}`);
+    }
+    checkFingerprints(fn, cache);
+    const { N, C, S, R } = cache;
+    const size = N * C * S;
+    const shareDy = dyt.contiguous && isShared(dyt.data);
+    if (!shareDy) this.ownDy = SEThreads.own(this.ownDy, size);
+    const arrays = this.ensureArrays(size, N * C, N * R, R * C, this.arrays.x, shareDy ? dyt.data : this.ownDy, size);
+    let dyOffset = dyt.offset;
+    if (!shareDy) {
+      if (dyt.contiguous) arrays.dy.set(dyt.data.subarray(dyt.offset, dyt.offset + size));
+      else gatherDense(arrays.dy, dyt);
+      dyOffset = 0;
+    }
+    const ctl = this.ctl;
+    ctl[CTL.kind] = 1;
+    ctl[CTL.dyOffset] = dyOffset;
+    const T = this.threads;
+    const bound = (k: number) => Math.round((k * N) / T);
+    for (let k = 0; k < T - 1; k++) {
+      ctl[CTL.ranges + 2 * k] = bound(k + 1);
+      ctl[CTL.ranges + 2 * k + 1] = bound(k + 2);
+    }
+    Atomics.store(ctl, CTL.done, 0);
+    Atomics.store(ctl, CTL.error, 0);
+    Atomics.add(ctl, CTL.job, 1);
+    Atomics.notify(ctl, CTL.job);
+    runShare(ctl, arrays, 0, bound(1));
+    this.waitForWorkers(fn);
+
+    // The batch products, exactly as the single-threaded seBackward computes them.
+    const acc = new Float64Array(Math.max(C, R));
+    const dG = arrays.dG.subarray(0, N * C);
+    const dA = arrays.dA.subarray(0, N * R);
+    const dw1 = matmul(new Float32Array(R * C), dA, cache.z, R, C, N, true, false, 0, 0, 0, acc);
+    const dw2 = matmul(new Float32Array(C * R), dG, cache.h, C, R, N, true, false, 0, 0, 0, acc);
+    const db1 = cache.b1 === null ? null : biasBackward(new Float32Array(R), dA, N, R);
+    const db2 = cache.b2 === null ? null : biasBackward(new Float32Array(C), dG, N, C);
+    return {
+      dx: plainTensor(arrays.dx.subarray(0, size), shape),
+      dw1: plainTensor(dw1, [R, C]),
+      db1: db1 === null ? null : plainTensor(db1, [R]),
+      dw2: plainTensor(dw2, [C, R]),
+      db2: db2 === null ? null : plainTensor(db2, [C]),
+    };
   }
 
   /** Stops the workers. The pool cannot be used afterwards. */
@@ -209,21 +278,16 @@ export class SEThreads {
     if (Atomics.load(ctl, CTL.error) !== 0) throw new SEStateError(`${fn}: a worker failed on its share (its error is on stderr)`);
   }
 
-  /** Shared arrays big enough for this job; new ones are sent to the workers (received synchronously). */
-  private ensureArrays(callerX: Float32Array | null, size: number, NC: number, NR: number, RC: number): SharedArrays {
+  /**
+   * Shared arrays big enough for this job around the given x and dy (each the caller's own view on
+   * shared memory, or the pool's). Replaced arrays are sent to the workers, which receive them
+   * synchronously at their next job.
+   */
+  private ensureArrays(size: number, NC: number, NR: number, RC: number, x: Float32Array, dy: Float32Array, dxSize: number): SharedArrays {
     const cur = this.arrays;
-    const fits =
-      cur !== null &&
-      (callerX === null ? cur.x.length >= size && !this.xIsCallers : cur.x === callerX) &&
-      cur.y.length >= size &&
-      cur.z.length >= NC &&
-      cur.a.length >= NR &&
-      cur.w1.length >= RC &&
-      cur.b2.length >= NC;
-    if (fits && cur !== null) return cur;
     const grow = (old: Float32Array | undefined, n: number) => (old !== undefined && old.length >= n ? old : sharedF32(n));
     const next: SharedArrays = {
-      x: callerX ?? (cur !== null && !this.xIsCallers && cur.x.length >= size ? cur.x : sharedF32(size)),
+      x,
       y: grow(cur?.y, size),
       z: grow(cur?.z, NC),
       a: grow(cur?.a, NR),
@@ -235,8 +299,14 @@ export class SEThreads {
       b1: grow(cur?.b1, RC),
       w2: grow(cur?.w2, RC),
       b2: grow(cur?.b2, NC),
+      dy,
+      dx: grow(cur?.dx, dxSize),
+      dG: grow(cur?.dG, NC),
+      dA: grow(cur?.dA, NR),
     };
-    this.xIsCallers = callerX !== null;
+    let changed = cur === null;
+    if (cur !== null) for (const k of Object.keys(next) as (keyof SharedArrays)[]) if (next[k] !== cur[k]) changed = true;
+    if (!changed && cur !== null) return cur;
     this.arrays = next;
     this.version++;
     for (const p of this.ports) p.postMessage({ arrays: next, version: this.version });
@@ -244,5 +314,12 @@ export class SEThreads {
     return next;
   }
 
-  private xIsCallers = false;
+  /** The pool's own shared copies of x and dy, for callers whose arrays are not on shared memory. */
+  private ownX: Float32Array = new Float32Array(0);
+  private ownDy: Float32Array = new Float32Array(0);
+
+  /** `own` if it holds n values, else a new shared array. */
+  private static own(own: Float32Array, n: number): Float32Array {
+    return own.length >= n && isShared(own) ? own : sharedF32(n);
+  }
 }

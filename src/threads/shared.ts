@@ -3,7 +3,7 @@
  * block, and the routine each thread runs on its share of the batch.
  */
 import { resolveSEOptions, SE_ACTIVATIONS, SE_GATES, SE_LAYOUTS, SE_SQUEEZES } from '../options.js';
-import { forwardSamples, SECache } from '../se.js';
+import { backwardSamples, forwardSamples, SECache } from '../se.js';
 
 /** Slots of the control Int32Array. */
 export const CTL = {
@@ -28,8 +28,12 @@ export const CTL = {
   hasB1: 13,
   hasB2: 14,
   xOffset: 15,
+  /** 0 for a forward job, 1 for a backward job. */
+  kind: 16,
+  /** Offset of dy in the shared dy array (backward jobs). */
+  dyOffset: 17,
   /** Then, per worker k, the first and one-past-last sample of its share. */
-  ranges: 16,
+  ranges: 18,
 } as const;
 
 /** Size of the control block for `workers` workers. */
@@ -51,14 +55,14 @@ export interface SharedArrays {
   b1: Float32Array;
   w2: Float32Array;
   b2: Float32Array;
+  dy: Float32Array;
+  dx: Float32Array;
+  dG: Float32Array;
+  dA: Float32Array;
 }
 
-/**
- * Runs the forward of samples [n0, n1) of the job described in `ctl` on the shared arrays: the
- * same per-sample loop as the single-threaded seForward, so results are bit-identical.
- */
-export function runShare(ctl: Int32Array, arrays: SharedArrays, n0: number, n1: number): void {
-  if (n1 <= n0) return;
+/** A cache describing samples [n0, n1) of the job in `ctl`, on views of the shared arrays. */
+function shareCache(ctl: Int32Array, arrays: SharedArrays, n0: number, n1: number): SECache {
   const C = ctl[CTL.C];
   const S = ctl[CTL.S];
   const R = ctl[CTL.R];
@@ -86,6 +90,33 @@ export function runShare(ctl: Int32Array, arrays: SharedArrays, n0: number, n1: 
   c.g = arrays.g.subarray(n0 * C, n1 * C);
   c.s = arrays.s.subarray(n0 * C, n1 * C);
   c.argmax = options.squeeze === 'avg' ? null : arrays.argmax.subarray(n0 * C, n1 * C);
-  const zmax = options.squeeze === 'avgmax' ? new Float32Array(C) : null;
-  forwardSamples(c, arrays.y.subarray(n0 * C * S, n1 * C * S), zmax, new Float64Array(Math.max(C, R)));
+  return c;
+}
+
+/**
+ * Runs samples [n0, n1) of the job described in `ctl` on the shared arrays: the forward or the
+ * backward per-sample loop of the single-threaded path, so results are bit-identical.
+ */
+export function runShare(ctl: Int32Array, arrays: SharedArrays, n0: number, n1: number): void {
+  if (n1 <= n0) return;
+  const c = shareCache(ctl, arrays, n0, n1);
+  const { C, S, R } = c;
+  const acc = new Float64Array(Math.max(C, R));
+  if (ctl[CTL.kind] === 0) {
+    const zmax = c.options.squeeze === 'avgmax' ? new Float32Array(C) : null;
+    forwardSamples(c, arrays.y.subarray(n0 * C * S, n1 * C * S), zmax, acc);
+    return;
+  }
+  const shift = c.options.squeeze === 'max' ? null : new Float32Array(C);
+  backwardSamples(
+    c,
+    arrays.dy,
+    ctl[CTL.dyOffset] + n0 * C * S,
+    arrays.dx.subarray(n0 * C * S, n1 * C * S),
+    arrays.dG.subarray(n0 * C, n1 * C),
+    arrays.dA.subarray(n0 * R, n1 * R),
+    new Float32Array(C),
+    shift,
+    acc,
+  );
 }
