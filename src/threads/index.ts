@@ -1,14 +1,14 @@
 /**
- * `se-kernels/threads` (Node, ESM): the SE forward split over the batch between the calling thread
- * and worker threads, synchronous for the caller. Each thread runs the same per-sample loop on its
- * share, so the results are bit-identical to the single-threaded `seForward`, and the returned
- * cache works with the ordinary `seBackward`.
+ * `se-kernels/threads` (Node, ESM): the SE forward and backward split over the batch between the
+ * calling thread and worker threads, synchronous for the caller. Each thread runs the same
+ * per-sample loop on its share (and the weight gradients are summed over the whole batch on the
+ * calling thread), so the results are bit-identical to the single-threaded `seForward` /
+ * `seBackward`; the returned cache also works with the ordinary `seBackward`.
  *
- * It pays on large inputs (measured: about 1.9x on the standard 1.6M-element shapes with two
- * threads, see the README); small ones, or a batch of one, run on the calling thread. The input
- * is read from shared memory: an x whose data is on a SharedArrayBuffer is used in place, any
- * other x is first copied into shared memory (a full read and write of x, which costs part of
- * the gain).
+ * It pays on large inputs (measured on the standard 1.6M-element shapes with two threads, see the
+ * README); small ones, or a batch of one, run on the calling thread. Inputs are read from shared
+ * memory: an x or dy whose data is on a SharedArrayBuffer is used in place, any other is first
+ * copied into shared memory (a full read and write, which costs part of the gain).
  * @module se-kernels/threads
  */
 import { cpus } from 'node:os';
@@ -42,10 +42,10 @@ function isShared(a: Float32Array): boolean {
 }
 
 /**
- * A pool of worker threads for the SE forward. Create one and keep it; call `close()` when done
+ * A pool of worker threads for the SE block. Create one and keep it; call `close()` when done
  * (the workers are unref'd, so an open pool never keeps a process alive). Like an SEWorkspace, a
- * pool holds one forward's state: the y and the cache it returns live in shared buffers it owns
- * and are overwritten by its next call.
+ * pool holds one forward's state: the y, dx and cache it returns live in shared buffers it owns
+ * and are overwritten by its next calls.
  */
 export class SEThreads {
   /** Threads in all, the calling one included. */
