@@ -151,18 +151,7 @@ export class SEThreads {
     ctl[CTL.hasB2] = params.b2 === null ? 0 : 1;
     ctl[CTL.xOffset] = xOffset;
     ctl[CTL.kind] = 0;
-    const T = this.threads;
-    const bound = (k: number) => Math.round((k * N) / T);
-    for (let k = 0; k < T - 1; k++) {
-      ctl[CTL.ranges + 2 * k] = bound(k + 1);
-      ctl[CTL.ranges + 2 * k + 1] = bound(k + 2);
-    }
-    Atomics.store(ctl, CTL.done, 0);
-    Atomics.store(ctl, CTL.error, 0);
-    Atomics.add(ctl, CTL.job, 1);
-    Atomics.notify(ctl, CTL.job);
-    runShare(ctl, arrays, 0, bound(1));
-    this.waitForWorkers(fn);
+    this.runJob(fn, arrays, N);
 
     // The cache for seBackward: the shared per-sample arrays, the caller's parameter arrays.
     const cache = new SECache();
@@ -224,18 +213,7 @@ export class SEThreads {
     const ctl = this.ctl;
     ctl[CTL.kind] = 1;
     ctl[CTL.dyOffset] = dyOffset;
-    const T = this.threads;
-    const bound = (k: number) => Math.round((k * N) / T);
-    for (let k = 0; k < T - 1; k++) {
-      ctl[CTL.ranges + 2 * k] = bound(k + 1);
-      ctl[CTL.ranges + 2 * k + 1] = bound(k + 2);
-    }
-    Atomics.store(ctl, CTL.done, 0);
-    Atomics.store(ctl, CTL.error, 0);
-    Atomics.add(ctl, CTL.job, 1);
-    Atomics.notify(ctl, CTL.job);
-    runShare(ctl, arrays, 0, bound(1));
-    this.waitForWorkers(fn);
+    this.runJob(fn, arrays, N);
 
     // The batch products, exactly as the single-threaded seBackward computes them.
     const acc = new Float64Array(Math.max(C, R));
@@ -263,6 +241,26 @@ export class SEThreads {
     Atomics.notify(this.ctl, CTL.job);
     for (const p of this.ports) p.close();
     for (const w of this.workers) void w.terminate();
+  }
+
+  /**
+   * Runs the job described in the control block over N samples: the workers take the later
+   * shares, this thread the first; returns when every share is done.
+   */
+  private runJob(fn: string, arrays: SharedArrays, N: number): void {
+    const ctl = this.ctl;
+    const T = this.threads;
+    const bound = (k: number) => Math.round((k * N) / T);
+    for (let k = 0; k < T - 1; k++) {
+      ctl[CTL.ranges + 2 * k] = bound(k + 1);
+      ctl[CTL.ranges + 2 * k + 1] = bound(k + 2);
+    }
+    Atomics.store(ctl, CTL.done, 0);
+    Atomics.store(ctl, CTL.error, 0);
+    Atomics.add(ctl, CTL.job, 1);
+    Atomics.notify(ctl, CTL.job);
+    runShare(ctl, arrays, 0, bound(1));
+    this.waitForWorkers(fn);
   }
 
   private waitForWorkers(fn: string): void {
