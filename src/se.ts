@@ -249,6 +249,48 @@ const FORWARD_BUFFERS = ['y', 'workspace'];
 const BACKWARD_BUFFERS = ['dx', 'dw1', 'db1', 'dw2', 'db2', 'workspace'];
 
 /**
+ * The channel count of an input of this shape in the options' layout, checked against
+ * `params.channels` (SEShapeError naming both otherwise).
+ * @internal Also used by se-kernels/threads.
+ */
+export function checkChannels(fn: string, shape: readonly number[], opts: ResolvedSEOptions, params: SEParams): number {
+  const channelAxis = opts.layout === 'channels-first' ? 1 : shape.length - 1;
+  const C = shape[channelAxis];
+  if (C !== params.channels) {
+    throw new SEShapeError(
+      `${fn}: x.shape[${channelAxis}] is ${C} but params.channels is ${params.channels} ` +
+        `(x has shape ${formatShape(shape)}, layout '${opts.layout}')`,
+    );
+  }
+  return C;
+}
+
+/**
+ * The weight gradients from the per-sample rows of dG (`[N, C]`) and dA (`[N, R]`): batch
+ * products summed over all N samples in one fixed order (so a split backward is bit-identical).
+ * @internal Also used by se-kernels/threads.
+ */
+export function weightGradients(
+  dw1: Float32Array,
+  dw2: Float32Array,
+  db1: Float32Array | null,
+  db2: Float32Array | null,
+  dG: Float32Array,
+  dA: Float32Array,
+  z: Float32Array,
+  h: Float32Array,
+  N: number,
+  C: number,
+  R: number,
+  acc: Float64Array,
+): void {
+  matmul(dw1, dA, z, R, C, N, true, false, 0, 0, 0, acc);
+  matmul(dw2, dG, h, C, R, N, true, false, 0, 0, 0, acc);
+  if (db1 !== null) biasBackward(db1, dA, N, R);
+  if (db2 !== null) biasBackward(db2, dG, N, C);
+}
+
+/**
  * Runs an SE block forward: `y = x * gate(W2 act(W1 squeeze(x) + b1) + b2)` per channel.
  * Returns plain dense tensors; the main `se-kernels` entry returns scijs ndarrays instead.
  * @param x input `[N, C, ...spatial]` (channels-first) or `[N, ...spatial, C]` (channels-last),
@@ -265,14 +307,7 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions,
   checkSEParams(fn, params);
   const opts = resolveSEOptions(fn, options);
   const rank = xt.shape.length;
-  const channelAxis = opts.layout === 'channels-first' ? 1 : rank - 1;
-  const C = xt.shape[channelAxis];
-  if (C !== params.channels) {
-    throw new SEShapeError(
-      `${fn}: x.shape[${channelAxis}] is ${C} but params.channels is ${params.channels} ` +
-        `(x has shape ${formatShape(xt.shape)}, layout '${opts.layout}')`,
-    );
-  }
+  const C = checkChannels(fn, xt.shape, opts, params);
   const N = xt.shape[0];
   const S = xt.size / (N * C);
   const R = params.hidden;
@@ -457,10 +492,11 @@ export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackward
   const acc = own.acc;
 
   backwardSamples(cache, dyd, dyo, dx, dG, dA, dz, shift, acc);
-  const dw1 = matmul(dw1Out ?? (own.dw1 = sized(fn, 'dw1', own.dw1, R * C)), dA, z, R, C, N, true, false, 0, 0, 0, acc);
-  const dw2 = matmul(dw2Out ?? (own.dw2 = sized(fn, 'dw2', own.dw2, C * R)), dG, h, C, R, N, true, false, 0, 0, 0, acc);
-  const db1 = b1 === null ? null : biasBackward(db1Out ?? (own.db1 = sized(fn, 'db1', own.db1, R)), dA, N, R);
-  const db2 = b2 === null ? null : biasBackward(db2Out ?? (own.db2 = sized(fn, 'db2', own.db2, C)), dG, N, C);
+  const dw1 = dw1Out ?? (own.dw1 = sized(fn, 'dw1', own.dw1, R * C));
+  const dw2 = dw2Out ?? (own.dw2 = sized(fn, 'dw2', own.dw2, C * R));
+  const db1 = b1 === null ? null : db1Out ?? (own.db1 = sized(fn, 'db1', own.db1, R));
+  const db2 = b2 === null ? null : db2Out ?? (own.db2 = sized(fn, 'db2', own.db2, C));
+  weightGradients(dw1, dw2, db1, db2, dG, dA, z, h, N, C, R, acc);
   if (ws === null) {
     return {
       dx: newPlain(dx, shape),

@@ -218,15 +218,6 @@ export function gatherDense(out: Float32Array, t: CheckedTensor): Float32Array {
   }
 }
 
-/**
- * Returns a dense row-major view of `t`: the tensor's own buffer when it is already contiguous
- * (with its offset), otherwise a fresh copy made by {@link gatherDense}. `fn`/`name` are for errors.
- */
-export function denseView(fn: string, name: string, t: CheckedTensor): { data: Float32Array; offset: number } {
-  if (t.contiguous) return { data: t.data, offset: t.offset };
-  return { data: gatherDense(allocFloat32(fn, `a dense copy of ${name}`, t.size), t), offset: 0 };
-}
-
 /** Wraps a dense row-major buffer as a PlainTensor. */
 export function plainTensor(data: Float32Array, shape: readonly number[]): PlainTensor {
   return { data, shape: shape.slice(), stride: rowMajorStrides(shape), offset: 0 };

@@ -6,6 +6,7 @@ import { SEOptionError, SETypeError, describeValue } from '../errors.js';
 import { Tape, Variable } from '../autograd/tape.js';
 import { mul, sum } from '../autograd/ops.js';
 import { checkTensor, gatherDense, type FloatTensor } from '../tensor.js';
+import { numericGradient } from './reference.js';
 
 /** Options of {@link gradCheck}. */
 export interface GradCheckOptions {
@@ -123,18 +124,11 @@ export function gradCheck(build: (vars: Variable[]) => Variable, inputs: FloatTe
   const reports: GradCheckInputReport[] = vars.map((v, k) => {
     const vk = values[k];
     const grad = v.grad ?? new Float32Array(v.size);
+    const numeric = numericGradient(loss, vk, eps);
     let worstAt = 0;
     let worstDiff = -1;
     let scale = 1e-6;
-    const numeric = new Float64Array(vk.length);
     for (let i = 0; i < vk.length; i++) {
-      const old = vk[i];
-      vk[i] = old + eps;
-      const up = loss();
-      vk[i] = old - eps;
-      const down = loss();
-      vk[i] = old;
-      numeric[i] = (up - down) / (2 * eps);
       scale = Math.max(scale, Math.abs(numeric[i]));
       const diff = Math.abs(grad[i] - numeric[i]);
       if (!(diff <= worstDiff)) {

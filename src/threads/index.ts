@@ -16,9 +16,7 @@ import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { SEOptionError, SEShapeError, SEStateError, describeValue } from '../errors.js';
 import { resolveSEOptions, SE_ACTIVATIONS, SE_GATES, SE_LAYOUTS, SE_SQUEEZES, type SEOptions } from '../options.js';
 import { checkSEParams, type SEParams } from '../params.js';
-import { biasBackward } from '../kernels/bias.js';
-import { matmul } from '../kernels/matmul.js';
-import { SECache, checkFingerprints, seBackward, seForward, type SEBackwardResult, type SEForwardResult } from '../se.js';
+import { SECache, checkChannels, checkFingerprints, seBackward, seForward, weightGradients, type SEBackwardResult, type SEForwardResult } from '../se.js';
 import { formatShape, gatherDense, inspectTensor, plainTensor, sampleFingerprint, TensorView, type FloatTensor } from '../tensor.js';
 import { SEWorkspace } from '../workspace.js';
 import { CTL, controlLength, runShare, type SharedArrays } from './shared.js';
@@ -110,14 +108,7 @@ export class SEThreads {
     if (this.threads === 1 || N < 2 || xt.size < this.minElements) return seForward(x, params, options, { workspace: this.workspace });
     checkSEParams(fn, params);
     const opts = resolveSEOptions(fn, options);
-    const rank = xt.shape.length;
-    const channelAxis = opts.layout === 'channels-first' ? 1 : rank - 1;
-    const C = xt.shape[channelAxis];
-    if (C !== params.channels) {
-      throw new SEShapeError(
-        `${fn}: x.shape[${channelAxis}] is ${C} but params.channels is ${params.channels} (x has shape ${formatShape(xt.shape)}, layout '${opts.layout}')`,
-      );
-    }
+    const C = checkChannels(fn, xt.shape, opts, params);
     const S = xt.size / (N * C);
     const R = params.hidden;
 
@@ -216,13 +207,13 @@ export class SEThreads {
     this.runJob(fn, arrays, N);
 
     // The batch products, exactly as the single-threaded seBackward computes them.
-    const acc = new Float64Array(Math.max(C, R));
+    const dw1 = new Float32Array(R * C);
+    const dw2 = new Float32Array(C * R);
+    const db1 = cache.b1 === null ? null : new Float32Array(R);
+    const db2 = cache.b2 === null ? null : new Float32Array(C);
     const dG = arrays.dG.subarray(0, N * C);
     const dA = arrays.dA.subarray(0, N * R);
-    const dw1 = matmul(new Float32Array(R * C), dA, cache.z, R, C, N, true, false, 0, 0, 0, acc);
-    const dw2 = matmul(new Float32Array(C * R), dG, cache.h, C, R, N, true, false, 0, 0, 0, acc);
-    const db1 = cache.b1 === null ? null : biasBackward(new Float32Array(R), dA, N, R);
-    const db2 = cache.b2 === null ? null : biasBackward(new Float32Array(C), dG, N, C);
+    weightGradients(dw1, dw2, db1, db2, dG, dA, cache.z, cache.h, N, C, R, new Float64Array(Math.max(C, R)));
     return {
       dx: plainTensor(arrays.dx.subarray(0, size), shape),
       dw1: plainTensor(dw1, [R, C]),
