@@ -212,7 +212,11 @@ describe('biasAddForward / biasBackward', () => {
       }
       expectAllClose(db, sums, (c) => sumTol(sums[c], abs[c]), 'dbias');
       const L = (b: Float64Array) => dot(dy, Float64Array.from(x, (v, i) => v + b[i % cols]));
-      const Labs = dot(Array.from(dy, Math.abs), Array.from(x, (v, i) => Math.abs(v) + Math.abs(bias[i % cols])));
+      // The central differences evaluate L at b +- 0.5 max(1, |b|): their own float64 rounding scales with that.
+      const Labs = dot(
+        Array.from(dy, Math.abs),
+        Array.from(x, (v, i) => Math.abs(v) + Math.abs(bias[i % cols]) + 0.5 * Math.max(1, Math.abs(bias[i % cols]))),
+      );
       const cd = numericGrad(L, bias, 0.5);
       expectAllClose(db, cd, (c) => sumTol(cd[c], Labs), 'dbias vs central differences');
     },
