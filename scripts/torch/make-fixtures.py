@@ -371,13 +371,16 @@ CASES = [
     ('adam_betas_eps', 'Adam', {'lr': 0.05, 'betas': (0.8, 0.95), 'eps': 0.3}, [], []),
     ('adam_weight_decay', 'Adam', {'lr': 0.05, 'weight_decay': 1e-2}, [], []),
     ('adam_weight_decay_large', 'Adam', {'lr': 0.05, 'weight_decay': 2.0}, [], []),
+    # AMSGrad's running maximum only matters once v can fall: with beta2 = 0.999 it barely does in 20 steps.
     ('adam_amsgrad', 'Adam', {'lr': 0.05, 'amsgrad': True}, [], []),
+    ('adam_beta2', 'Adam', {'lr': 0.05, 'betas': (0.9, 0.9)}, [], []),
+    ('adam_amsgrad_beta2', 'Adam', {'lr': 0.05, 'betas': (0.9, 0.9), 'amsgrad': True}, [], []),
     ('adam_maximize', 'Adam', {'lr': 0.05, 'weight_decay': 0.5, 'maximize': True}, [], []),
     ('adam_lr_change', 'Adam', {'lr': 0.05}, [[7, 0.01], [14, 0.1]], []),
-    ('adam_none_grad', 'Adam', {'lr': 0.05, 'amsgrad': True}, [], P1_NONE),
+    ('adam_none_grad', 'Adam', {'lr': 0.05, 'betas': (0.9, 0.9), 'amsgrad': True}, [], P1_NONE),
     ('adamw', 'AdamW', {'lr': 0.05, 'weight_decay': 1e-2}, [], []),
     ('adamw_default', 'AdamW', {}, [], []),
-    ('adamw_large', 'AdamW', {'lr': 0.05, 'weight_decay': 2.0, 'amsgrad': True}, [], []),
+    ('adamw_large', 'AdamW', {'lr': 0.05, 'betas': (0.9, 0.95), 'weight_decay': 2.0, 'amsgrad': True}, [], []),
     ('adamw_maximize_none_grad', 'AdamW', {'lr': 0.05, 'weight_decay': 0.5, 'maximize': True}, [[10, 0.02]], P1_NONE),
 ]
 
