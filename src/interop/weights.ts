@@ -1,6 +1,7 @@
 /**
- * SE block weights as other frameworks name and lay them out: loading a state dict (e.g. from
- * {@link readSafetensors}) into {@link SEParams}, and saving SEParams under a framework's names.
+ * SE block weights as other frameworks name and lay them out: finding the SE blocks of a state dict
+ * (e.g. from {@link readSafetensors}), loading one into {@link SEParams}, and saving SEParams under a
+ * framework's names.
  *
  * SEParams use PyTorch's layout (`w1 [R, C]`, `w2 [C, R]`, row-major). PyTorch conventions store
  * the same bytes (a 1x1 conv weight `[R, C, 1, 1]` equals a Linear weight `[R, C]`); Keras stores
@@ -8,7 +9,15 @@
  */
 import { SEOptionError, SEShapeError, SETypeError, describeValue } from '../errors.js';
 import { checkSEParams, type SEParams } from '../params.js';
-import { checkTensor, formatShape, gatherDense, plainTensor, type CheckedTensor, type FloatTensor, type PlainTensor } from '../tensor.js';
+import { checkTensor, formatShape, gatherDense, isFloat32Array, plainTensor, type CheckedTensor, type FloatTensor, type PlainTensor } from '../tensor.js';
+import type { SafetensorsEntry } from './safetensors.js';
+
+/**
+ * A state dict as the functions here take it: tensors by name, FloatTensors or anything
+ * {@link readSafetensors} returns (integer entries such as BatchNorm's `num_batches_tracked` are
+ * fine where they are not SE weights).
+ */
+type StateDict = Readonly<Record<string, FloatTensor | SafetensorsEntry>>;
 
 /**
  * Where a set of SE weights comes from, which fixes their names and layout:
@@ -20,7 +29,8 @@ import { checkTensor, formatShape, gatherDense, plainTensor, type CheckedTensor,
  *   `fc1.bias [R]`, `fc2.weight [C, R, 1, 1]`, `fc2.bias [C]`. 2-D `[R, C]` weights are accepted too.
  *   Its optional BatchNorm (`use_norm=True`, keys `bn.*`) is not representable and is an error.
  * - `'torchvision'`: `torchvision.ops.SqueezeExcitation`: the same names and shapes as `'timm'`
- *   (auto-detection reports such weights as `'timm'`; the loaded params are identical).
+ *   (auto-detection and {@link listSEBlocks} report such weights as `'timm'`; the loaded params
+ *   are identical).
  * - `'timm-efficientnet'`: timm's EfficientNet/MobileNetV3 `SqueezeExcite`: `conv_reduce.weight
  *   [R, C, 1, 1]`, `conv_reduce.bias [R]`, `conv_expand.weight [C, R, 1, 1]`, `conv_expand.bias [C]`
  *   (2-D weights accepted).
@@ -155,6 +165,9 @@ function detectConvention(fn: string, tensors: object, prefix: string): SEWeight
     return [k.w1, k.b1, k.w2, k.b2].some((n) => findKey(tensors, prefix, n, keras) !== null);
   });
   if (matches.length === 1) return matches[0];
+  // Keys of several conventions: the one with both weights present wins, if only one has them.
+  const complete = matches.filter((c) => findKey(tensors, prefix, KEYS[c].w1, c === 'keras') !== null && findKey(tensors, prefix, KEYS[c].w2, c === 'keras') !== null);
+  if (complete.length === 1) return complete[0];
   if (matches.length > 1) {
     throw new SEOptionError(
       `${fn}: tensors hold keys of several conventions under prefix '${prefix}' (${matches.join(', ')}); ` +
@@ -203,17 +216,19 @@ function transpose(src: Float32Array, rows: number, cols: number): Float32Array 
 /**
  * Loads one SE block's weights from a state dict (e.g. the result of `readSafetensors`, or any
  * record of FloatTensors), checking every shape and copying into fresh Float32Arrays (the result
- * never aliases `tensors`, and `tensors` is not modified). Keys other than the block's are ignored.
+ * never aliases `tensors`, and `tensors` is not modified). Keys other than the block's are ignored,
+ * whatever their dtype. When keys of several conventions sit under the prefix, the one convention
+ * with both weights present is used; if more than one has both, pass `convention`.
  * @param tensors tensors by name, e.g. a whole model's state dict
  * @param opts `prefix` prepended to every key (`'layer1.0.se.'`, `'block2a_'`); `convention` to skip
  *   auto-detection (see {@link SEWeightConvention})
  * @returns the block's params, in SEParams' PyTorch layout
- * @throws SETypeError naming every key looked for when none match, or a missing weight;
- *   SEShapeError naming the key and the expected vs received shape; SEOptionError for bad options
+ * @throws SETypeError naming every key looked for when none match, a missing weight, or a weight
+ *   that is not float32 (e.g. an I64 entry); SEShapeError naming the key and the expected vs received shape; SEOptionError for bad options
  *   or keys of several conventions under one prefix
  * @example loadSEParams(readSafetensors(bytes), { prefix: 'layer1.0.se.' })
  */
-export function loadSEParams(tensors: Record<string, FloatTensor>, opts?: LoadSEParamsOptions): SEParams {
+export function loadSEParams(tensors: StateDict, opts?: LoadSEParamsOptions): SEParams {
   const fn = 'loadSEParams';
   if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) {
     throw new SETypeError(`${fn}: tensors must be an object of tensors by name but got ${describeValue(tensors)}`);
@@ -294,6 +309,141 @@ export function loadSEParams(tensors: Record<string, FloatTensor>, opts?: LoadSE
     b2: b2t === null ? null : copyDense(b2t),
   };
   return checkSEParams(fn, params);
+}
+
+/** One SE block found in a state dict by {@link listSEBlocks}. */
+export interface SEBlockInfo {
+  /** Prepended to the convention's key names, e.g. `'features.4.block.2.'`: pass it to `loadSEParams` as `prefix`. */
+  prefix: string;
+  /** The naming convention (`'timm'` for `fc1`/`fc2` keys, torchvision's `SqueezeExcitation` included). */
+  convention: SEWeightConvention;
+  /** C, the block's input (and output) channels. */
+  channels: number;
+  /** R, the reduced width of its hidden layer. */
+  hidden: number;
+  /** True when the block has a bias (the frameworks' SE layers have both `b1` and `b2` or neither). */
+  bias: boolean;
+}
+
+/** The prefix before `suffix` at the end of `key`, when it is empty or ends in one of `separators`; else null. */
+function prefixBefore(key: string, suffix: string, separators: string): string | null {
+  if (!key.endsWith(suffix)) return null;
+  const prefix = key.slice(0, key.length - suffix.length);
+  return prefix === '' || separators.includes(prefix[prefix.length - 1]) ? prefix : null;
+}
+
+/**
+ * The tensor under `key` checked as a FloatTensor of rank 1, 2 or 4 with positive dims, or null when it
+ * is something else (another dtype, a zero-sized tensor, not a tensor): then it is not an SE weight.
+ * Each field of the caller's object is read once.
+ */
+function seTensorAt(fn: string, tensors: StateDict, key: string): CheckedTensor | null {
+  const t: unknown = tensors[key];
+  if (t === null || typeof t !== 'object') return null;
+  const { data, shape, stride, offset } = t as { data?: unknown; shape?: unknown; stride?: unknown; offset?: unknown };
+  if (!isFloat32Array(data) || !Array.isArray(shape)) return null;
+  const dims: unknown[] = shape.slice();
+  if ((dims.length !== 1 && dims.length !== 2 && dims.length !== 4) || !dims.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0)) {
+    return null;
+  }
+  return checkTensor(fn, quote(key), { data, shape: dims, stride, offset });
+}
+
+/** Orders prefixes so that digit runs compare as numbers: `features.2.` before `features.10.`. */
+function compareNatural(a: string, b: string): number {
+  const pa = a.match(/\d+|\D+/g) ?? [];
+  const pb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i];
+    const y = pb[i];
+    if (x === y) continue;
+    const digits = /^\d/.test(x) && /^\d/.test(y);
+    if (digits) {
+      const nx = x.replace(/^0+/, '');
+      const ny = y.replace(/^0+/, '');
+      if (nx.length !== ny.length) return nx.length - ny.length;
+      if (nx !== ny) return nx < ny ? -1 : 1;
+    } else {
+      return x < y ? -1 : 1;
+    }
+  }
+  if (pa.length !== pb.length) return pa.length - pb.length;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * Finds every SE block in a state dict, e.g. a whole model's `readSafetensors` result, whatever else
+ * it holds (convolutions, BatchNorm statistics, I64 `num_batches_tracked`, other dtypes).
+ *
+ * A block is found by its names and confirmed by its shapes: a reducing weight (`fc.0.weight`,
+ * `fc1.weight`, `conv_reduce.weight`, `se_reduce/kernel[:0]`) under some prefix that is empty or
+ * ends with `.` (Keras: `_` or `/`), the matching expanding weight under the same prefix, both
+ * float32 tensors in the convention's layout (`w1 [R, C]` or `[R, C, 1, 1]`, `w2 [C, R]` or
+ * `[C, R, 1, 1]`; Keras transposed), biases, where present, `[R]` and `[C]`, and `R <= C` (an SE
+ * layer reduces; this keeps out transformer MLPs, `fc1 [4D, D]`, `fc2 [D, 4D]`). A timm `SEModule`
+ * with a BatchNorm is not listed (see {@link loadSEParams}). Names and shapes are all it looks at:
+ * a plain two-layer bottleneck named like an SE block and shaped like one is listed too.
+ *
+ * `loadSEParams(tensors, { prefix, convention })` loads each block found; `{ prefix }` alone does
+ * too unless two conventions have blocks under one prefix.
+ * @param tensors tensors by name (not modified)
+ * @returns the blocks, ordered by prefix with digit runs compared as numbers (`features.2.` before
+ *   `features.10.`, so a model's blocks come in layer order whatever order its file lists them in),
+ *   then by convention in {@link SE_WEIGHT_CONVENTIONS} order
+ * @throws SETypeError when `tensors` is not an object; the errors of `loadSEParams` for a float32
+ *   tensor under an SE name whose view does not fit its data
+ * @example
+ * const tensors = readSafetensors(bytes);
+ * const blocks = listSEBlocks(tensors).map((b) => loadSEParams(tensors, { prefix: b.prefix, convention: b.convention }));
+ */
+export function listSEBlocks(tensors: StateDict): SEBlockInfo[] {
+  const fn = 'listSEBlocks';
+  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) {
+    throw new SETypeError(`${fn}: tensors must be an object of tensors by name but got ${describeValue(tensors)}`);
+  }
+  const seen = new Set<string>();
+  const candidates: { prefix: string; convention: SEWeightConvention }[] = [];
+  for (const key of Object.keys(tensors)) {
+    for (const convention of DETECTED) {
+      const keras = convention === 'keras';
+      const w1 = KEYS[convention].w1;
+      for (const suffix of keras ? [w1, `${w1}:0`] : [w1]) {
+        const prefix = prefixBefore(key, suffix, keras ? '_/' : '.');
+        if (prefix === null || seen.has(`${convention}\u0000${prefix}`)) continue;
+        seen.add(`${convention}\u0000${prefix}`);
+        candidates.push({ prefix, convention });
+      }
+    }
+  }
+  const found: SEBlockInfo[] = [];
+  for (const { prefix, convention } of candidates) {
+    const keras = convention === 'keras';
+    const names = KEYS[convention];
+    const w1Key = findKey(tensors, prefix, names.w1, keras);
+    const w2Key = findKey(tensors, prefix, names.w2, keras);
+    if (w1Key === null || w2Key === null) continue;
+    if (convention === 'timm' && (hasOwn(tensors, `${prefix}bn.weight`) || hasOwn(tensors, `${prefix}bn.running_mean`))) continue;
+    const w1 = seTensorAt(fn, tensors, w1Key);
+    const w2 = seTensorAt(fn, tensors, w2Key);
+    if (w1 === null || w2 === null) continue;
+    const dims1 = matrixDims(w1.shape, keras);
+    const dims2 = matrixDims(w2.shape, keras);
+    if (dims1 === null || dims2 === null) continue;
+    const [R, C] = keras ? [dims1[1], dims1[0]] : dims1;
+    const [rows2, cols2] = keras ? [dims2[1], dims2[0]] : dims2;
+    if (rows2 !== C || cols2 !== R || R > C) continue;
+    const biasFits = (name: string, size: number): boolean | null => {
+      const key = findKey(tensors, prefix, name, keras);
+      if (key === null) return false;
+      const b = seTensorAt(fn, tensors, key);
+      return b !== null && b.shape.length === 1 && b.shape[0] === size ? true : null;
+    };
+    const b1 = biasFits(names.b1, R);
+    const b2 = biasFits(names.b2, C);
+    if (b1 === null || b2 === null) continue;
+    found.push({ prefix, convention, channels: C, hidden: R, bias: b1 || b2 });
+  }
+  return found.sort((a, b) => compareNatural(a.prefix, b.prefix) || DETECTED.indexOf(a.convention) - DETECTED.indexOf(b.convention));
 }
 
 /**
