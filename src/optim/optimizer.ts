@@ -117,6 +117,8 @@ function checkAliasing(fn: string, datas: readonly Float32Array[], grads: readon
  * - State lives per parameter object, created on the first step that sees a gradient.
  * - Arithmetic: float64 per element, state and parameters stored as float32 (torch rounds to
  *   float32 after every elementary operation; the two agree to a few float32 ulps per step).
+ * - One parameter group: there are no per-parameter hyperparameters (torch's `param_groups`).
+ * @typeParam S the state kept per parameter
  */
 export abstract class Optimizer<S> {
   /** The class name used in error messages (`SGD`, `Adam`, `AdamW`). */
