@@ -816,6 +816,7 @@ export function readSafetensors(bytes: Uint8Array, options?: ReadSafetensorsOpti
   const given = checkBytes(fn, bytes);
   const filter = checkReadOptions(fn, options);
   const header = parseHeader(fn, given);
+  const length = given.length;
   const names = Object.keys(header.tensors);
   let wanted = names;
   if (filter !== null) {
@@ -830,8 +831,8 @@ export function readSafetensors(bytes: Uint8Array, options?: ReadSafetensorsOpti
   }
   // The filter is user code: it may have resized or detached the buffer under `bytes`.
   const file = bytesOf(bytes, 1);
-  if (file.length !== given.length) {
-    throw new SEStateError(`${fn}: bytes changed length from ${given.length} to ${file.length} while options.filter ran`);
+  if (file.length !== length) {
+    throw new SEStateError(`${fn}: bytes changed length from ${length} to ${file.length} while options.filter ran`);
   }
   const result: Record<string, SafetensorsEntry> = {};
   for (const name of wanted) setOwn(result, name, decodeEntry(fn, name, header.tensors[name], file, header.dataStart));
