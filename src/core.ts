@@ -28,9 +28,9 @@ export {
   type SEInit,
   type SEParams,
 } from './params.js';
-export { SECache, seBackward, seForward, type SEBackwardResult, type SEForwardResult, type SEForwardBuffers, type SEBackwardBuffers } from './se.js';
+export { SECache, seBackward, seForward, SEWorkspace, type SEBackwardResult, type SEForwardResult, type SEForwardBuffers, type SEBackwardBuffers } from './fused/index.js';
 export * from './autograd/index.js';
 export * from './interop/index.js';
 export * from './cost.js';
-export { SEWorkspace } from './workspace.js';
+export * from './optim/index.js';
 export * as kernels from './kernels/index.js';

@@ -8,8 +8,7 @@
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
 import * as core from './core.js';
-import { SECache, type SEBackwardBuffers, type SEForwardBuffers } from './se.js';
-import { SEWorkspace } from './workspace.js';
+import { SECache, SEWorkspace, type SEBackwardBuffers, type SEForwardBuffers } from './fused/index.js';
 import type { SEOptions } from './options.js';
 import type { SEParams } from './params.js';
 import type { FloatTensor, PlainTensor } from './tensor.js';

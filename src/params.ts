@@ -1,7 +1,7 @@
 /** SE block parameters: their type, creation and initialisation, hidden-width rounding, validation. */
 import { SEOptionError, SEShapeError, SETypeError, describeValue } from './errors.js';
 import { SeededRandom } from './rng.js';
-import { allocFloat32, isFloat32Array } from './tensor.js';
+import { allocFloat32, isFloat32Array, lengthOf, plainFloat32 } from './tensor.js';
 
 /**
  * The weights of one SE block, in PyTorch's layout: `w1` is the reducing layer `[hidden, channels]`
@@ -158,42 +158,88 @@ export function createSEParams(opts: CreateSEParamsOptions): SEParams {
   };
 }
 
-/** Names and shapes of the four arrays, for messages (built only when one is wrong). */
-const WEIGHTS = [
-  ['w1', (R: number, C: number) => `[hidden, channels] = [${R}, ${C}]`],
-  ['b1', (R: number) => `[hidden] = [${R}]`],
-  ['w2', (R: number, C: number) => `[channels, hidden] = [${C}, ${R}]`],
-  ['b2', (_R: number, C: number) => `[channels] = [${C}]`],
-] as const;
+/** Names and expected shapes of the four arrays, for messages. */
+const WEIGHT_NAMES = ['w1', 'b1', 'w2', 'b2'] as const;
+function weightShape(k: number, R: number, C: number): string {
+  return k === 0 ? `[hidden, channels] = [${R}, ${C}]` : k === 1 ? `[hidden] = [${R}]` : k === 2 ? `[channels, hidden] = [${C}, ${R}]` : `[channels] = [${C}]`;
+}
 
-function checkWeight(fn: string, name: string, k: number, v: unknown, length: number, R: number, C: number): void {
-  const nullable = k === 1 || k === 3;
-  if (nullable && v === null) return;
-  if (!isFloat32Array(v)) {
-    throw new SETypeError(`${fn}: ${name}.${WEIGHTS[k][0]} must be a Float32Array${nullable ? ' or null' : ''} but got ${describeValue(v)}`);
+/**
+ * A read-once snapshot of an {@link SEParams} argument: {@link ParamsSnapshot.read} reads each of
+ * `channels`, `hidden`, `w1`, `b1`, `w2`, `b2` exactly once and checks their types;
+ * {@link ParamsSnapshot.checkData} then checks the arrays' live lengths (meant to run after every
+ * user-visible read of the call, so a getter cannot change what was checked) and swaps subclass or
+ * other-realm arrays for plain Float32Arrays over the same memory. Reused by a workspace.
+ */
+export class ParamsSnapshot {
+  channels = 0;
+  hidden = 0;
+  w1: Float32Array = NO_WEIGHTS;
+  b1: Float32Array | null = null;
+  w2: Float32Array = NO_WEIGHTS;
+  b2: Float32Array | null = null;
+
+  /** Reads `params` once and checks the sizes' and arrays' types. */
+  read(fn: string, params: unknown, name = 'params'): this {
+    if (params === null || typeof params !== 'object') {
+      throw new SETypeError(`${fn}: ${name} must be SEParams {channels, hidden, w1, b1, w2, b2} but got ${describeValue(params)}`);
+    }
+    const p = params as Partial<Record<keyof SEParams, unknown>>;
+    const channels = p.channels;
+    const hidden = p.hidden;
+    const w1 = p.w1;
+    const b1 = p.b1;
+    const w2 = p.w2;
+    const b2 = p.b2;
+    if (!isPositiveInt(channels)) {
+      throw new SEShapeError(`${fn}: ${name}.channels must be a positive integer but is ${describeValue(channels)}`);
+    }
+    if (!isPositiveInt(hidden)) {
+      throw new SEShapeError(`${fn}: ${name}.hidden must be a positive integer but is ${describeValue(hidden)}`);
+    }
+    this.channels = channels;
+    this.hidden = hidden;
+    this.w1 = weightArray(fn, name, 0, w1);
+    this.b1 = b1 === null ? null : weightArray(fn, name, 1, b1);
+    this.w2 = weightArray(fn, name, 2, w2);
+    this.b2 = b2 === null ? null : weightArray(fn, name, 3, b2);
+    return this;
   }
-  if (v.length !== length) {
-    throw new SEShapeError(`${fn}: ${name}.${WEIGHTS[k][0]} has length ${v.length} but ${WEIGHTS[k][1](R, C)} needs ${length}`);
+
+  /** Checks the arrays' live lengths against channels and hidden. */
+  checkData(fn: string, name = 'params'): this {
+    const C = this.channels;
+    const R = this.hidden;
+    this.w1 = weightLength(fn, name, 0, this.w1, R * C, R, C);
+    if (this.b1 !== null) this.b1 = weightLength(fn, name, 1, this.b1, R, R, C);
+    this.w2 = weightLength(fn, name, 2, this.w2, C * R, R, C);
+    if (this.b2 !== null) this.b2 = weightLength(fn, name, 3, this.b2, C, R, C);
+    return this;
   }
 }
 
-/** Checks that `params` is a well-formed SEParams whose array sizes agree with channels and hidden. */
+const NO_WEIGHTS = new Float32Array(0);
+
+function weightArray(fn: string, name: string, k: number, v: unknown): Float32Array {
+  if (isFloat32Array(v)) return v;
+  const nullable = k === 1 || k === 3;
+  throw new SETypeError(`${fn}: ${name}.${WEIGHT_NAMES[k]} must be a Float32Array${nullable ? ' or null' : ''} but got ${describeValue(v)}`);
+}
+
+function weightLength(fn: string, name: string, k: number, v: Float32Array, length: number, R: number, C: number): Float32Array {
+  const got = lengthOf(v);
+  if (got !== length) {
+    throw new SEShapeError(`${fn}: ${name}.${WEIGHT_NAMES[k]} has length ${got} but ${weightShape(k, R, C)} needs ${length}`);
+  }
+  return plainFloat32(v);
+}
+
+/**
+ * Checks that `params` is a well-formed SEParams whose array sizes agree with channels and hidden,
+ * reading each field once, and returns a new SEParams object holding what it read (use it, not
+ * `params`: a getter on `params` could return something else on a second read).
+ */
 export function checkSEParams(fn: string, params: unknown, name = 'params'): SEParams {
-  if (params === null || typeof params !== 'object') {
-    throw new SETypeError(`${fn}: ${name} must be SEParams {channels, hidden, w1, b1, w2, b2} but got ${describeValue(params)}`);
-  }
-  const p = params as Partial<Record<keyof SEParams, unknown>>;
-  if (!isPositiveInt(p.channels)) {
-    throw new SEShapeError(`${fn}: ${name}.channels must be a positive integer but is ${describeValue(p.channels)}`);
-  }
-  if (!isPositiveInt(p.hidden)) {
-    throw new SEShapeError(`${fn}: ${name}.hidden must be a positive integer but is ${describeValue(p.hidden)}`);
-  }
-  const C = p.channels;
-  const R = p.hidden;
-  checkWeight(fn, name, 0, p.w1, R * C, R, C);
-  checkWeight(fn, name, 1, p.b1, R, R, C);
-  checkWeight(fn, name, 2, p.w2, C * R, R, C);
-  checkWeight(fn, name, 3, p.b2, C, R, C);
-  return params as SEParams;
+  const p = new ParamsSnapshot().read(fn, params, name).checkData(fn, name);
+  return { channels: p.channels, hidden: p.hidden, w1: p.w1, b1: p.b1, w2: p.w2, b2: p.b2 };
 }

@@ -62,125 +62,179 @@ export function formatShape(shape: readonly number[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-function isIntArrayLike(v: unknown): v is readonly number[] {
-  return Array.isArray(v);
-}
-
-/** True for a Float32Array, including one from another realm (an iframe, a vm context). */
-export function isFloat32Array(v: unknown): v is Float32Array {
-  return v instanceof Float32Array || (ArrayBuffer.isView(v) && (v as { [Symbol.toStringTag]?: unknown })[Symbol.toStringTag] === 'Float32Array');
-}
-
 const EMPTY = new Float32Array(0);
 
+// The engine's own typed-array accessors. Reading `length`, `buffer` or `byteOffset` as properties
+// can be faked by a subclass or a Proxy; these getters read the internal slots (and throw for
+// anything that is not a real typed array, which the tag getter answers with undefined instead).
+const TYPED_ARRAY_PROTO: object = Object.getPrototypeOf(Float32Array.prototype);
+function intrinsicGetter(key: PropertyKey): (this: unknown) => unknown {
+  const d = Object.getOwnPropertyDescriptor(TYPED_ARRAY_PROTO, key);
+  const get = d === undefined ? undefined : d.get;
+  if (get === undefined) throw new Error(`se-kernels: this engine has no %TypedArray%.prototype getter for ${String(key)}`);
+  return get;
+}
+const TAG = intrinsicGetter(Symbol.toStringTag);
+const LENGTH = intrinsicGetter('length');
+const BUFFER = intrinsicGetter('buffer');
+const BYTE_OFFSET = intrinsicGetter('byteOffset');
+
 /**
- * A validated view whose fields are overwritten by each {@link inspectTensor} call that reuses it,
- * so a workspace can validate its inputs without allocating (its arrays are replaced only when
- * the rank changes).
+ * True for a real Float32Array (any realm, any subclass), by the engine's internal slot: a Proxy
+ * around one, or an object that only looks like one, is not.
  */
-export class TensorView implements CheckedTensor {
+export function isFloat32Array(v: unknown): v is Float32Array {
+  return typeof v === 'object' && v !== null && TAG.call(v) === 'Float32Array';
+}
+
+/** The true element count of a typed array (not a `length` a subclass may override). */
+export function lengthOf(a: ArrayBufferView): number {
+  return LENGTH.call(a) as number;
+}
+
+/** The ArrayBuffer or SharedArrayBuffer under a typed array, from its internal slot. */
+export function bufferOf(a: ArrayBufferView): ArrayBufferLike {
+  return BUFFER.call(a) as ArrayBufferLike;
+}
+
+/** Where a typed array starts in its buffer, in bytes, from its internal slot. */
+export function byteOffsetOf(a: ArrayBufferView): number {
+  return BYTE_OFFSET.call(a) as number;
+}
+
+/**
+ * `a` itself when it is a plain Float32Array of this realm, else a plain Float32Array over the same
+ * memory (for a subclass, or one from another realm): the kernels then see one kind of array only.
+ */
+export function plainFloat32(a: Float32Array): Float32Array {
+  return Object.getPrototypeOf(a) === Float32Array.prototype ? a : new Float32Array(bufferOf(a), byteOffsetOf(a), lengthOf(a));
+}
+
+/**
+ * A read-once snapshot of a FloatTensor argument. {@link TensorSnapshot.read} reads each field of
+ * the caller's object exactly once (`data`, `shape` and each entry, `stride` and each entry,
+ * `offset`), copies them into arrays of its own and checks the copy; {@link TensorSnapshot.checkData}
+ * then checks the data array's live length, and is meant to run after every user-visible read of
+ * the call, so no getter or Proxy can change what was checked before it is used. A snapshot is
+ * reused by a workspace call after call (its arrays are replaced only when the rank changes).
+ */
+export class TensorSnapshot implements CheckedTensor {
   data: Float32Array = EMPTY;
   shape: number[] = [];
   stride: number[] = [];
   offset = 0;
   size = 0;
   contiguous = true;
-}
+  /** First and last element index the view addresses. */
+  lo = 0;
+  hi = 0;
 
-/**
- * Checks that `t` is a well-formed FloatTensor of rank within `[minRank, maxRank]` whose every
- * addressed element lies inside `t.data`, and resolves its strides and offset into `into`.
- * Throws SETypeError / SEShapeError naming `fn` and `name` otherwise (before writing `into`).
- */
-export function inspectTensor(into: TensorView, fn: string, name: string, t: unknown, minRank = 0, maxRank = 8): TensorView {
-  if (t === null || typeof t !== 'object') {
-    throw new SETypeError(`${fn}: ${name} must be a tensor {data, shape, stride?, offset?} but got ${describeValue(t)}`);
-  }
-  const view = t as { data?: unknown; shape?: unknown; stride?: unknown; offset?: unknown };
-  const data = view.data;
-  if (!isFloat32Array(data)) {
-    throw new SETypeError(`${fn}: ${name}.data must be a Float32Array but got ${describeValue(data)}`);
-  }
-  const shape = view.shape;
-  if (!isIntArrayLike(shape)) {
-    throw new SETypeError(`${fn}: ${name}.shape must be an array of integers but got ${describeValue(shape)}`);
-  }
-  const rank = shape.length;
-  if (rank < minRank || rank > maxRank) {
-    const expected = minRank === maxRank ? `${minRank}` : `${minRank} to ${maxRank}`;
-    throw new SEShapeError(`${fn}: ${name} must have rank ${expected} but has shape ${formatShape(shape)} (rank ${rank})`);
-  }
-  let size = 1;
-  for (let k = 0; k < rank; k++) {
-    const d = shape[k];
-    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d <= 0) {
-      throw new SEShapeError(`${fn}: ${name}.shape[${k}] must be a positive integer but is ${describeValue(d)}`);
+  /**
+   * Reads `t` (a tensor `{data, shape, stride?, offset?}` of rank `[minRank, maxRank]`) once and
+   * checks everything but the data's length. Throws SETypeError / SEShapeError naming `fn` and `name`.
+   */
+  read(fn: string, name: string, t: unknown, minRank = 0, maxRank = 8): this {
+    if (t === null || typeof t !== 'object') {
+      throw new SETypeError(`${fn}: ${name} must be a tensor {data, shape, stride?, offset?} but got ${describeValue(t)}`);
     }
-    size *= d;
-  }
-  if (!Number.isSafeInteger(size)) {
-    throw new SEShapeError(`${fn}: ${name} with shape ${formatShape(shape)} has ${size} elements, more than can be counted exactly`);
-  }
-  const given = view.stride;
-  const hasStride = given !== undefined && given !== null;
-  if (hasStride) {
-    if (!isIntArrayLike(given) || given.length !== rank) {
-      throw new SEShapeError(`${fn}: ${name}.stride must be an array of ${rank} integers but got ${describeValue(given)}`);
+    const view = t as { data?: unknown; shape?: unknown; stride?: unknown; offset?: unknown };
+    const data = view.data;
+    const shape = view.shape;
+    const stride = view.stride;
+    const offset = view.offset;
+    if (!isFloat32Array(data)) {
+      throw new SETypeError(`${fn}: ${name}.data must be a Float32Array but got ${describeValue(data)}`);
     }
+    if (!Array.isArray(shape)) {
+      throw new SETypeError(`${fn}: ${name}.shape must be an array of integers but got ${describeValue(shape)}`);
+    }
+    const rank: unknown = shape.length;
+    if (typeof rank !== 'number' || rank < minRank || rank > maxRank) {
+      const expected = minRank === maxRank ? `${minRank}` : `${minRank} to ${maxRank}`;
+      throw new SEShapeError(`${fn}: ${name} must have rank ${expected} but has shape ${describeValue(shape)} (rank ${describeValue(rank)})`);
+    }
+    if (this.shape.length !== rank) {
+      this.shape = new Array<number>(rank);
+      this.stride = new Array<number>(rank);
+    }
+    const own = this.shape;
+    let size = 1;
     for (let k = 0; k < rank; k++) {
-      if (typeof given[k] !== 'number' || !Number.isSafeInteger(given[k])) {
-        throw new SEShapeError(`${fn}: ${name}.stride[${k}] must be an integer but is ${describeValue(given[k])}`);
+      const d: unknown = shape[k];
+      if (typeof d !== 'number' || !Number.isSafeInteger(d) || d <= 0) {
+        throw new SEShapeError(`${fn}: ${name}.shape[${k}] must be a positive integer but is ${describeValue(d)}`);
+      }
+      own[k] = d;
+      size *= d;
+    }
+    if (!Number.isSafeInteger(size)) {
+      throw new SEShapeError(`${fn}: ${name} with shape ${formatShape(own)} has ${size} elements, more than can be counted exactly`);
+    }
+    const hasStride = stride !== undefined && stride !== null;
+    if (hasStride) {
+      const strideRank: unknown = Array.isArray(stride) ? stride.length : undefined;
+      if (strideRank !== rank) {
+        throw new SEShapeError(`${fn}: ${name}.stride must be an array of ${rank} integers but got ${describeValue(stride)}`);
+      }
+      for (let k = 0; k < rank; k++) {
+        const st: unknown = (stride as readonly unknown[])[k];
+        if (typeof st !== 'number' || !Number.isSafeInteger(st)) {
+          throw new SEShapeError(`${fn}: ${name}.stride[${k}] must be an integer but is ${describeValue(st)}`);
+        }
+        this.stride[k] = st;
       }
     }
-  }
-  let offset = 0;
-  if (view.offset !== undefined && view.offset !== null) {
-    const o = view.offset;
-    if (typeof o !== 'number' || !Number.isSafeInteger(o) || o < 0) {
-      throw new SEShapeError(`${fn}: ${name}.offset must be a non-negative integer but is ${describeValue(o)}`);
+    let start = 0;
+    if (offset !== undefined && offset !== null) {
+      if (typeof offset !== 'number' || !Number.isSafeInteger(offset) || offset < 0) {
+        throw new SEShapeError(`${fn}: ${name}.offset must be a non-negative integer but is ${describeValue(offset)}`);
+      }
+      start = offset;
     }
-    offset = o;
+    // Reach of the view and whether it is row-major contiguous.
+    let lo = start;
+    let hi = start;
+    let contiguous = true;
+    let dense = 1;
+    for (let k = rank - 1; k >= 0; k--) {
+      const st = hasStride ? this.stride[k] : dense;
+      this.stride[k] = st;
+      const reach = st * (own[k] - 1);
+      if (reach < 0) lo += reach;
+      else hi += reach;
+      if (own[k] !== 1 && st !== dense) contiguous = false;
+      dense *= own[k];
+    }
+    this.data = data;
+    this.offset = start;
+    this.size = size;
+    this.contiguous = contiguous;
+    this.lo = lo;
+    this.hi = hi;
+    return this;
   }
-  // Reach of the view and whether it is row-major contiguous, without building arrays.
-  let lo = offset;
-  let hi = offset;
-  let contiguous = true;
-  let dense = 1;
-  for (let k = rank - 1; k >= 0; k--) {
-    const st = hasStride ? given[k] : dense;
-    const reach = st * (shape[k] - 1);
-    if (reach < 0) lo += reach;
-    else hi += reach;
-    if (shape[k] !== 1 && st !== dense) contiguous = false;
-    dense *= shape[k];
+
+  /**
+   * Checks that every element the view addresses lies inside its data, by the data's live length,
+   * and swaps a subclass or other-realm array for a plain Float32Array over the same memory.
+   */
+  checkData(fn: string, name: string): this {
+    const length = lengthOf(this.data);
+    if (this.lo < 0 || this.hi >= length) {
+      const detached = length === 0 && bufferOf(this.data).byteLength === 0 ? ' (is its buffer detached, transferred or resized to 0?)' : '';
+      throw new SEShapeError(
+        `${fn}: ${name} with shape ${formatShape(this.shape)}, stride ${formatShape(this.stride)} and offset ${this.offset} ` +
+          `addresses data[${this.lo}..${this.hi}] but ${name}.data has length ${length}${detached}`,
+      );
+    }
+    this.data = plainFloat32(this.data);
+    return this;
   }
-  if (lo < 0 || hi >= data.length) {
-    const stride = hasStride ? given : rowMajorStrides(shape);
-    throw new SEShapeError(
-      `${fn}: ${name} with shape ${formatShape(shape)}, stride ${formatShape(stride)} and offset ${offset} ` +
-        `addresses data[${lo}..${hi}] but ${name}.data has length ${data.length}`,
-    );
-  }
-  if (into.shape.length !== rank) {
-    into.shape = new Array<number>(rank);
-    into.stride = new Array<number>(rank);
-  }
-  dense = 1;
-  for (let k = rank - 1; k >= 0; k--) {
-    into.shape[k] = shape[k];
-    into.stride[k] = hasStride ? given[k] : dense;
-    dense *= shape[k];
-  }
-  into.data = data;
-  into.offset = offset;
-  into.size = size;
-  into.contiguous = contiguous;
-  return into;
 }
 
-/** {@link inspectTensor} into a fresh view: a validated tensor of its own. */
+/** Reads and checks a tensor argument into a snapshot of its own (see {@link TensorSnapshot}). */
 export function checkTensor(fn: string, name: string, t: unknown, minRank = 0, maxRank = 8): CheckedTensor {
-  return inspectTensor(new TensorView(), fn, name, t, minRank, maxRank);
+  return new TensorSnapshot().read(fn, name, t, minRank, maxRank).checkData(fn, name);
 }
 
 const odometer = new Int32Array(8);

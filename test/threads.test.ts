@@ -48,7 +48,7 @@ function run(...args: string[]): ThreadsCheck {
   test('typed errors: bad options, a channel mismatch, a closed pool', () => {
     expect(result.errors.badThreads).toMatch(/^SEOptionError: SEThreads: options\.threads must be an integer from 1 to 64 but is 0/);
     expect(result.errors.channels).toMatch(/^SEShapeError: SEThreads\.seForward: x\.shape\[1\] is 9 but params\.channels is 8/);
-    expect(result.errors.closed).toMatch(/^SEStateError: SEThreads\.seForward: this pool was closed/);
+    expect(result.errors.closed).toMatch(/^SEStateError: SEThreads\.seForward: this pool is closed: it was closed by close\(\)/);
   });
 
   test('an open pool does not keep the process alive (workers are unref\'d)', () => {

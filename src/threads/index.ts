@@ -1,314 +1,407 @@
 /**
  * `se-kernels/threads` (Node, ESM): the SE forward and backward split over the batch between the
- * calling thread and worker threads, synchronous for the caller. Each thread runs the same
- * per-sample loop on its share (and the weight gradients are summed over the whole batch on the
- * calling thread), so the results are bit-identical to the single-threaded `seForward` /
- * `seBackward`; the returned cache also works with the ordinary `seBackward`.
+ * calling thread and worker threads, synchronous for the caller. Every thread runs the fused
+ * path's own sample loops on its share (the weight gradients are summed over the whole batch on
+ * the calling thread), so results are bit-identical to `seForward` / `seBackward`, and the caches
+ * a pool returns work with the ordinary `seBackward` too.
  *
- * It pays on large inputs (measured on the standard 1.6M-element shapes with two threads, see the
- * README); small ones, or a batch of one, run on the calling thread. Inputs are read from shared
- * memory: an x or dy whose data is on a SharedArrayBuffer is used in place, any other is first
- * copied into shared memory (a full read and write, which costs part of the gain).
+ * Faults never hang a call or return stale data: a worker that exits, throws or runs out of memory
+ * is noticed at once by the pool's supervisor thread (the call in progress, or the next one, throws
+ * SEStateError naming what happened, and the pool closes itself); a share that takes longer than
+ * `timeoutMs` fails the call the same way; `close()` during a call ends it with an error; shares are
+ * claimed per job, so a late worker can never write into another call's results.
  * @module se-kernels/threads
  */
 import { cpus } from 'node:os';
-import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
-import { SEOptionError, SEShapeError, SEStateError, describeValue } from '../errors.js';
-import { resolveSEOptions, SE_ACTIVATIONS, SE_GATES, SE_LAYOUTS, SE_SQUEEZES, type SEOptions } from '../options.js';
-import { checkSEParams, type SEParams } from '../params.js';
-import { SECache, checkChannels, checkFingerprints, seBackward, seForward, weightGradients, type SEBackwardResult, type SEForwardResult } from '../se.js';
-import { formatShape, gatherDense, inspectTensor, plainTensor, sampleFingerprint, TensorView, type FloatTensor } from '../tensor.js';
-import { SEWorkspace } from '../workspace.js';
-import { CTL, controlLength, runShare, type SharedArrays } from './shared.js';
+import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
+import { SEOptionError, SEStateError, describeValue } from '../errors.js';
+import { checkBufferKeys } from '../fused/arguments.js';
+import { backwardResult, bindBackward, checkBackwardOutputs, finishBackward, planBackward } from '../fused/backward.js';
+import { recordForward, SECache } from '../fused/cache.js';
+import type { SEFrame } from '../fused/frame.js';
+import { bindForward, planForward } from '../fused/forward.js';
+import { backwardSamples, forwardSamples } from '../fused/samples.js';
+import { acquireWorkspace, isShared, releaseWorkspace, SEWorkspace, type SEBackwardResult, type SEForwardResult } from '../fused/workspace.js';
+import type { SEOptions } from '../options.js';
+import type { SEParams } from '../params.js';
+import { plainTensor, type FloatTensor } from '../tensor.js';
+import {
+  claimed,
+  CTL,
+  CTL_LENGTH,
+  describeJob,
+  done,
+  failed,
+  FAULT,
+  free,
+  MAX_SHARES,
+  MESSAGE_BYTES,
+  nextGeneration,
+  readMessage,
+  runShare,
+  type JobArrays,
+} from './protocol.js';
 
 /** Options of {@link SEThreads}. */
 export interface SEThreadsOptions {
-  /** Threads in all, the calling one included (default: the number of CPUs, at least 1). 1 turns the split off. */
+  /** Threads in all, the calling one included (default: the number of CPUs, at least 1; at most 64). 1 turns the split off. */
   threads?: number;
   /** Inputs with fewer elements run on the calling thread only (default 2^20). */
   minElements?: number;
-  /** How long to wait for a worker's share before giving up with SEStateError, in ms (default 30000). */
+  /** How long a call waits for a worker's share before it fails with SEStateError and the pool closes, in ms (default 30000). */
   timeoutMs?: number;
+  /** Node's `resourceLimits` for each worker thread (e.g. `{ maxOldGenerationSizeMb: 64 }`). */
+  workerResourceLimits?: ResourceLimits;
 }
 
-function sharedF32(n: number): Float32Array {
-  return new Float32Array(new SharedArrayBuffer(Math.max(1, n) * 4));
+/** Buffers of a pool call: a workspace of the caller's, one per SE block of a network. */
+export interface SEThreadsBuffers {
+  /** Holds the call's state and results instead of the pool's own workspace (its buffers move to shared memory). */
+  workspace?: SEWorkspace;
 }
 
-function isShared(a: Float32Array): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && a.buffer instanceof SharedArrayBuffer;
+const OPTION_KEYS: readonly string[] = ['threads', 'minElements', 'timeoutMs', 'workerResourceLimits'];
+const BUFFER_KEYS: readonly string[] = ['workspace'];
+
+/**
+ * Fault injection for the library's own tests: `pool[INJECT_FAULT](name, worker)` with a name of
+ * `FAULT` (protocol.ts) or 'terminate'. Not part of the API.
+ * @internal
+ */
+export const INJECT_FAULT = Symbol.for('se-kernels.threads.injectFault');
+
+/** The part of a pool its threads' listeners and its finalizer hold (never the pool itself, so a dropped pool can be collected). */
+class PoolCore {
+  readonly ctl = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
+  readonly message = new Uint8Array(new SharedArrayBuffer(MESSAGE_BYTES));
+  readonly ports: MessagePort[] = [];
+  supervisor: Worker | null = null;
+  /** Why the pool is closed, or null while it is open. */
+  closed: string | null = null;
+  /** The arrays the workers hold, and their version. */
+  posted: JobArrays | null = null;
+  version = 0;
+  gen = 0;
+  /** Resolves when every worker has started. */
+  ready: Promise<void> = Promise.resolve();
+
+  shutdown(reason: string): void {
+    if (this.closed !== null) return;
+    this.closed = reason;
+    Atomics.store(this.ctl, CTL.stop, 1);
+    Atomics.add(this.ctl, CTL.gen, 1);
+    Atomics.notify(this.ctl, CTL.gen);
+    for (const p of this.ports) p.close();
+    const s = this.supervisor;
+    this.supervisor = null;
+    if (s !== null) {
+      s.postMessage({ type: 'stop' });
+      void s.terminate();
+    }
+  }
+}
+
+const dropped = new FinalizationRegistry<PoolCore>((core) => core.shutdown('the pool was garbage-collected'));
+
+function readOptions(options: unknown): { threads: number; minElements: number; timeoutMs: number; limits: ResourceLimits | undefined } {
+  const fn = 'SEThreads';
+  if (options === undefined) return { threads: Math.max(1, cpus().length), minElements: 2 ** 20, timeoutMs: 30000, limits: undefined };
+  const o = checkBufferKeys(fn, options, OPTION_KEYS, 'options');
+  const threadsArg = o.threads;
+  const minArg = o.minElements;
+  const timeoutArg = o.timeoutMs;
+  const limits = o.workerResourceLimits;
+  const threads = threadsArg === undefined ? Math.max(1, cpus().length) : threadsArg;
+  if (typeof threads !== 'number' || !Number.isSafeInteger(threads) || threads < 1 || threads > MAX_SHARES) {
+    throw new SEOptionError(`${fn}: options.threads must be an integer from 1 to ${MAX_SHARES} but is ${describeValue(threadsArg)}`);
+  }
+  const minElements = minArg === undefined ? 2 ** 20 : minArg;
+  if (typeof minElements !== 'number' || !(minElements >= 0)) {
+    throw new SEOptionError(`${fn}: options.minElements must be a number >= 0 but is ${describeValue(minArg)}`);
+  }
+  const timeoutMs = timeoutArg === undefined ? 30000 : timeoutArg;
+  if (typeof timeoutMs !== 'number' || !(timeoutMs > 0) || !Number.isFinite(timeoutMs)) {
+    throw new SEOptionError(`${fn}: options.timeoutMs must be a finite number > 0 but is ${describeValue(timeoutArg)}`);
+  }
+  if (limits !== undefined && (limits === null || typeof limits !== 'object')) {
+    throw new SEOptionError(`${fn}: options.workerResourceLimits must be an object like { maxOldGenerationSizeMb: 64 } but is ${describeValue(limits)}`);
+  }
+  return { threads, minElements, timeoutMs, limits: limits === undefined ? undefined : { ...(limits as ResourceLimits) } };
 }
 
 /**
- * A pool of worker threads for the SE block. Create one and keep it; call `close()` when done
- * (the workers are unref'd, so an open pool never keeps a process alive). Like an SEWorkspace, a
- * pool holds one forward's state: the y, dx and cache it returns live in shared buffers it owns
- * and are overwritten by its next calls.
+ * A pool of worker threads for the SE block. Create one and keep it; `close()` it when done (a
+ * pool that is dropped without `close()` ends its threads when it is garbage-collected; its
+ * threads never keep the process alive).
+ *
+ * State: like an {@link SEWorkspace}, the pool's own workspace holds one forward's state: the y,
+ * dx and gradients a call returns live in shared buffers it owns and are overwritten by its later
+ * calls, and a cache from an earlier forward on it is stale (seBackward says so). For a network,
+ * pass one workspace per SE block: `pool.seForward(x, params, options, { workspace })`.
+ *
+ * Calls are synchronous and one at a time: a call made while another call on the pool is running
+ * (from a getter or Proxy of its arguments) throws SEStateError.
  */
 export class SEThreads {
   /** Threads in all, the calling one included. */
   readonly threads: number;
   /** Smallest input (in elements) that is split over the threads. */
   readonly minElements: number;
-  private readonly timeoutMs: number;
-  private readonly ctl: Int32Array;
-  private readonly workers: Worker[] = [];
-  private readonly ports: MessagePort[] = [];
+  /** How long a call waits for a worker's share, in ms. */
+  readonly timeoutMs: number;
+  private readonly core = new PoolCore();
   private readonly workspace = new SEWorkspace();
-  private readonly view = new TensorView();
-  private readonly dyView = new TensorView();
-  private lastCache: SECache | null = null;
-  private arrays: SharedArrays | null = null;
-  private version = 0;
-  private closed = false;
+  private busy: string | null = null;
 
-  /** @param options threads, minElements, timeoutMs */
-  constructor(options: SEThreadsOptions = {}) {
-    const fn = 'SEThreads';
-    const threads = options.threads ?? Math.max(1, cpus().length);
-    if (!Number.isSafeInteger(threads) || threads < 1 || threads > 64) {
-      throw new SEOptionError(`${fn}: options.threads must be an integer from 1 to 64 but is ${describeValue(options.threads)}`);
-    }
-    const minElements = options.minElements ?? 2 ** 20;
-    if (typeof minElements !== 'number' || !(minElements >= 0)) {
-      throw new SEOptionError(`${fn}: options.minElements must be a number >= 0 but is ${describeValue(options.minElements)}`);
-    }
-    const timeoutMs = options.timeoutMs ?? 30000;
-    if (typeof timeoutMs !== 'number' || !(timeoutMs > 0)) {
-      throw new SEOptionError(`${fn}: options.timeoutMs must be a positive number but is ${describeValue(options.timeoutMs)}`);
-    }
-    this.threads = threads;
-    this.minElements = minElements;
-    this.timeoutMs = timeoutMs;
-    this.ctl = new Int32Array(new SharedArrayBuffer(controlLength(threads - 1) * 4));
-    for (let k = 0; k < threads - 1; k++) {
-      const { port1, port2 } = new MessageChannel();
-      const worker = new Worker(new URL('./worker.js', import.meta.url), {
-        workerData: { ctl: this.ctl.buffer, port: port2, index: k },
-        transferList: [port2],
+  /** @param options threads, minElements, timeoutMs, workerResourceLimits (unknown keys are an SEOptionError) */
+  constructor(options?: SEThreadsOptions) {
+    const o = readOptions(options);
+    this.threads = o.threads;
+    this.minElements = o.minElements;
+    this.timeoutMs = o.timeoutMs;
+    this.workspace.shared = true;
+    const core = this.core;
+    const workers = o.threads - 1;
+    if (workers > 0) {
+      const remote: MessagePort[] = [];
+      for (let k = 0; k < workers; k++) {
+        const { port1, port2 } = new MessageChannel();
+        port1.unref();
+        core.ports.push(port1);
+        remote.push(port2);
+      }
+      const supervisor = new Worker(new URL('./supervisor.js', import.meta.url), {
+        workerData: { ctl: core.ctl.buffer, message: core.message.buffer, ports: remote, resourceLimits: o.limits },
+        transferList: remote,
       });
-      worker.unref();
-      port1.unref();
-      this.workers.push(worker);
-      this.ports.push(port1);
+      supervisor.unref();
+      supervisor.on('error', (e: unknown) => core.shutdown(`its supervisor thread failed: ${e instanceof Error ? e.message : String(e)}`));
+      supervisor.on('exit', () => core.shutdown('its supervisor thread exited'));
+      core.supervisor = supervisor;
+      core.ready = new Promise<void>((resolve) => {
+        // Held (ref'd) until then, so that awaiting ready() keeps the process alive.
+        supervisor.ref();
+        const settle = () => {
+          supervisor.unref();
+          resolve();
+        };
+        supervisor.on('message', (m: { type?: string }) => {
+          if (m.type === 'ready') settle();
+        });
+        supervisor.once('exit', settle);
+      });
     }
+    dropped.register(this, core, core);
+  }
+
+  /** Why the pool is closed (`close()`, a worker fault, a timeout), or null while it is open. */
+  get closedReason(): string | null {
+    return this.core.closed;
+  }
+
+  /** Resolves once the pool's threads have started (calls before that run on the calling thread). */
+  ready(): Promise<void> {
+    return this.core.ready;
   }
 
   /**
    * `seForward`, split over the batch between this thread and the workers when x has at least
-   * `minElements` elements and two or more samples; otherwise the single-threaded `seForward`
-   * (with this pool's workspace). Same arguments, same checks, same results bit for bit.
-   * @returns y (on shared memory, owned by the pool) and the cache, usable with `seBackward`
+   * `minElements` elements and two or more samples; otherwise on this thread alone. Same
+   * arguments, same checks, same results bit for bit.
+   * @param buffers optional `{ workspace }`: one per SE block of a network (default: the pool's own)
+   * @returns y (on shared memory, owned by the workspace) and the cache, usable with `seBackward`
    */
-  seForward(x: FloatTensor, params: SEParams, options?: SEOptions): SEForwardResult {
+  seForward(x: FloatTensor, params: SEParams, options?: SEOptions, buffers?: SEThreadsBuffers): SEForwardResult {
     const fn = 'SEThreads.seForward';
-    if (this.closed) throw new SEStateError(`${fn}: this pool was closed`);
-    const xt = inspectTensor(this.view, fn, 'x', x, 3, 5);
-    const N = xt.shape[0];
-    if (this.threads === 1 || N < 2 || xt.size < this.minElements) return seForward(x, params, options, { workspace: this.workspace });
-    checkSEParams(fn, params);
-    const opts = resolveSEOptions(fn, options);
-    const C = checkChannels(fn, xt.shape, opts, params);
-    const S = xt.size / (N * C);
-    const R = params.hidden;
-
-    // Shared buffers: the caller's x when it already is on shared memory and contiguous, else a copy.
-    const shareX = xt.contiguous && isShared(xt.data);
-    if (!shareX) this.ownX = SEThreads.own(this.ownX, xt.size);
-    const x0 = shareX ? xt.data : this.ownX;
-    const arrays = this.ensureArrays(xt.size, N * C, N * R, R * C, x0, this.arrays?.dy ?? sharedF32(1), this.arrays?.dx.length ?? 1);
-    let xOffset = xt.offset;
-    if (!shareX) {
-      if (xt.contiguous) arrays.x.set(xt.data.subarray(xt.offset, xt.offset + xt.size));
-      else gatherDense(arrays.x, xt);
-      xOffset = 0;
+    const ws = this.enter(fn, buffers);
+    let dispatched = false;
+    try {
+      const opts = planForward(fn, ws, x, params, options);
+      this.assertOpen(fn);
+      const xs = ws.xSnap;
+      const N = xs.shape[0];
+      const split = this.threads > 1 && N >= 2 && xs.size >= this.minElements;
+      const cache = new SECache();
+      const f = cache.frame;
+      const y = bindForward(fn, ws, opts, f, null, split);
+      if (split) {
+        dispatched = true;
+        this.run(fn, 0, f, jobArrays(f, y, null, null, null, null), 0, ws);
+      } else {
+        forwardSamples(f, y, 0, N, ws.scratch);
+      }
+      const ps = ws.pSnap;
+      recordForward(cache, f, xs.shape, opts, ps.w1, ps.b1, ps.w2, ps.b2, ws);
+      return { y: plainTensor(y, xs.shape), cache };
+    } catch (e) {
+      if (dispatched) ws.discardBuffers();
+      throw e;
+    } finally {
+      this.leave(ws);
     }
-    arrays.w1.set(params.w1);
-    arrays.w2.set(params.w2);
-    if (params.b1 !== null) arrays.b1.set(params.b1);
-    if (params.b2 !== null) arrays.b2.set(params.b2);
-
-    // The job: sizes, variant, and each thread's share of the batch (the calling thread takes the first).
-    const ctl = this.ctl;
-    ctl[CTL.N] = N;
-    ctl[CTL.C] = C;
-    ctl[CTL.S] = S;
-    ctl[CTL.R] = R;
-    ctl[CTL.layout] = SE_LAYOUTS.indexOf(opts.layout);
-    ctl[CTL.squeeze] = SE_SQUEEZES.indexOf(opts.squeeze);
-    ctl[CTL.activation] = SE_ACTIVATIONS.indexOf(opts.activation);
-    ctl[CTL.gate] = SE_GATES.indexOf(opts.gate);
-    ctl[CTL.hasB1] = params.b1 === null ? 0 : 1;
-    ctl[CTL.hasB2] = params.b2 === null ? 0 : 1;
-    ctl[CTL.xOffset] = xOffset;
-    ctl[CTL.kind] = 0;
-    this.runJob(fn, arrays, N);
-
-    // The cache for seBackward: the shared per-sample arrays, the caller's parameter arrays.
-    const cache = new SECache();
-    cache.shape = xt.shape.slice();
-    cache.N = N;
-    cache.C = C;
-    cache.S = S;
-    cache.R = R;
-    cache.options = opts;
-    cache.w1 = params.w1;
-    cache.b1 = params.b1;
-    cache.w2 = params.w2;
-    cache.b2 = params.b2;
-    cache.x = arrays.x;
-    cache.xOffset = xOffset;
-    cache.z = arrays.z.subarray(0, N * C);
-    cache.a = arrays.a.subarray(0, N * R);
-    cache.h = arrays.h.subarray(0, N * R);
-    cache.g = arrays.g.subarray(0, N * C);
-    cache.s = arrays.s.subarray(0, N * C);
-    cache.argmax = opts.squeeze === 'avg' ? null : arrays.argmax.subarray(0, N * C);
-    cache.fx = sampleFingerprint(arrays.x, xOffset, xt.size);
-    cache.fw1 = sampleFingerprint(params.w1, 0, params.w1.length);
-    cache.fb1 = params.b1 === null ? 0 : sampleFingerprint(params.b1, 0, params.b1.length);
-    cache.fw2 = sampleFingerprint(params.w2, 0, params.w2.length);
-    cache.fb2 = params.b2 === null ? 0 : sampleFingerprint(params.b2, 0, params.b2.length);
-    this.lastCache = cache;
-    return { y: plainTensor(arrays.y.subarray(0, xt.size), xt.shape), cache };
   }
 
   /**
-   * `seBackward` for a cache from this pool's latest threaded `seForward`, split over the batch the
-   * same way (each thread runs the per-sample backward on its share; the weight gradients are then
-   * summed over all samples on the calling thread, as the single-threaded path does, so every
-   * result is bit-identical). Any other cache goes to the single-threaded `seBackward`.
-   * @returns dx (on shared memory, owned by the pool) and fresh weight gradients
+   * `seBackward`, split over the batch the same way when the cache's arrays are on shared memory
+   * (a cache from a split forward of any pool); otherwise on this thread alone. Each thread runs
+   * the per-sample backward on its share; the weight gradients are then summed over all samples on
+   * this thread, as `seBackward` does, so every result is bit-identical.
+   * @param buffers optional `{ workspace }` for dx and the gradients (default: the pool's own)
+   * @returns dx and the weight gradients (on memory owned by the workspace)
    */
-  seBackward(dy: FloatTensor, cache: SECache): SEBackwardResult {
+  seBackward(dy: FloatTensor, cache: SECache, buffers?: SEThreadsBuffers): SEBackwardResult {
     const fn = 'SEThreads.seBackward';
-    if (this.closed) throw new SEStateError(`${fn}: this pool was closed`);
-    if (cache !== this.lastCache || this.arrays === null) return seBackward(dy, cache, { workspace: this.workspace });
-    const dyt = inspectTensor(this.dyView, fn, 'dy', dy, 3, 5);
-    const shape = cache.shape;
-    if (dyt.shape.length !== shape.length || dyt.shape.some((d, k) => d !== shape[k])) {
-      throw new SEShapeError(`${fn}: dy has shape ${formatShape(dyt.shape)} but x had shape ${formatShape(shape)}`);
+    const ws = this.enter(fn, buffers);
+    let dispatched = false;
+    try {
+      const c = planBackward(fn, ws, dy, cache);
+      this.assertOpen(fn);
+      const f = c.frame;
+      const outs = checkBackwardOutputs(fn, ws, c, undefined, undefined, undefined, undefined, undefined, ws.outputs);
+      const split = this.threads > 1 && f.N >= 2 && f.N * f.C * f.S >= this.minElements && frameIsShared(f);
+      const bound = bindBackward(fn, ws, c, outs, ws.bound, split);
+      if (split) {
+        dispatched = true;
+        this.run(fn, 1, f, jobArrays(f, ws.y, bound.dy, bound.dx, bound.dG, bound.dA), bound.dyOffset, ws);
+      } else {
+        backwardSamples(f, bound.dy, bound.dyOffset, bound.dx, bound.dG, bound.dA, 0, f.N, ws.scratch);
+      }
+      finishBackward(fn, ws, c, outs, bound);
+      const r: SEBackwardResult = { dx: plainTensor(bound.dx, []), dw1: plainTensor(ws.dw1, []), db1: null, dw2: plainTensor(ws.dw2, []), db2: null };
+      return backwardResult(r, ws, c, bound.dx);
+    } catch (e) {
+      if (dispatched) ws.discardBuffers();
+      throw e;
+    } finally {
+      this.leave(ws);
     }
-    checkFingerprints(fn, cache);
-    const { N, C, S, R } = cache;
-    const size = N * C * S;
-    const shareDy = dyt.contiguous && isShared(dyt.data);
-    if (!shareDy) this.ownDy = SEThreads.own(this.ownDy, size);
-    const arrays = this.ensureArrays(size, N * C, N * R, R * C, this.arrays.x, shareDy ? dyt.data : this.ownDy, size);
-    let dyOffset = dyt.offset;
-    if (!shareDy) {
-      if (dyt.contiguous) arrays.dy.set(dyt.data.subarray(dyt.offset, dyt.offset + size));
-      else gatherDense(arrays.dy, dyt);
-      dyOffset = 0;
-    }
-    const ctl = this.ctl;
-    ctl[CTL.kind] = 1;
-    ctl[CTL.dyOffset] = dyOffset;
-    this.runJob(fn, arrays, N);
-
-    // The batch products, exactly as the single-threaded seBackward computes them.
-    const dw1 = new Float32Array(R * C);
-    const dw2 = new Float32Array(C * R);
-    const db1 = cache.b1 === null ? null : new Float32Array(R);
-    const db2 = cache.b2 === null ? null : new Float32Array(C);
-    const dG = arrays.dG.subarray(0, N * C);
-    const dA = arrays.dA.subarray(0, N * R);
-    weightGradients(dw1, dw2, db1, db2, dG, dA, cache.z, cache.h, N, C, R, new Float64Array(Math.max(C, R)));
-    return {
-      dx: plainTensor(arrays.dx.subarray(0, size), shape),
-      dw1: plainTensor(dw1, [R, C]),
-      db1: db1 === null ? null : plainTensor(db1, [R]),
-      dw2: plainTensor(dw2, [C, R]),
-      db2: db2 === null ? null : plainTensor(db2, [C]),
-    };
   }
 
-  /** Stops the workers. The pool cannot be used afterwards. */
+  /** Stops the threads. The pool cannot be used afterwards (calls throw SEStateError). */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    Atomics.store(this.ctl, CTL.stop, 1);
-    Atomics.add(this.ctl, CTL.job, 1);
-    Atomics.notify(this.ctl, CTL.job);
-    for (const p of this.ports) p.close();
-    for (const w of this.workers) void w.terminate();
+    this.core.shutdown('it was closed by close()');
+    dropped.unregister(this.core);
+  }
+
+  /** @internal Fault injection for the library's own tests. */
+  [INJECT_FAULT](what: keyof typeof FAULT | 'terminate', worker = 1): void {
+    const core = this.core;
+    if (what === 'terminate') {
+      core.supervisor?.postMessage({ type: 'terminate', index: worker - 1 });
+      return;
+    }
+    Atomics.store(core.ctl, CTL.inject, FAULT[what]);
+    Atomics.store(core.ctl, CTL.injectTarget, worker);
+  }
+
+  /** Starts a call: the pool open, not busy; the workspace (the caller's or the pool's) acquired. */
+  private enter(fn: string, buffers: unknown): SEWorkspace {
+    this.assertOpen(fn);
+    if (this.busy !== null) {
+      throw new SEStateError(`${fn}: the pool is in use by a ${this.busy} that has not returned (a call made from a getter or Proxy of its arguments?); a pool serves one call at a time`);
+    }
+    let wsArg: unknown;
+    if (buffers !== undefined) wsArg = checkBufferKeys(fn, buffers, BUFFER_KEYS).workspace;
+    const ws = acquireWorkspace(fn, wsArg === undefined ? this.workspace : wsArg);
+    ws.shared = true;
+    this.busy = fn;
+    return ws;
+  }
+
+  private leave(ws: SEWorkspace): void {
+    this.busy = null;
+    releaseWorkspace(ws);
+  }
+
+  /** Throws SEStateError when the pool is closed, or a worker fault is pending (the pool then closes). */
+  private assertOpen(fn: string): void {
+    const core = this.core;
+    if (core.closed === null && Atomics.load(core.ctl, CTL.fault) !== 0) {
+      core.shutdown(`${readMessage(core.ctl, core.message)}`);
+    }
+    if (core.closed !== null) throw new SEStateError(`${fn}: this pool is closed: ${core.closed}; create a new SEThreads`);
   }
 
   /**
-   * Runs the job described in the control block over N samples: the workers take the later
-   * shares, this thread the first; returns when every share is done.
+   * Runs a job over the frame's N samples: the workers claim shares, this thread runs the first
+   * and any share no worker has claimed, then waits (at most `timeoutMs`) for the workers' shares.
    */
-  private runJob(fn: string, arrays: SharedArrays, N: number): void {
-    const ctl = this.ctl;
-    const T = this.threads;
-    const bound = (k: number) => Math.round((k * N) / T);
-    for (let k = 0; k < T - 1; k++) {
-      ctl[CTL.ranges + 2 * k] = bound(k + 1);
-      ctl[CTL.ranges + 2 * k + 1] = bound(k + 2);
+  private run(fn: string, kind: 0 | 1, f: SEFrame, arrays: JobArrays, dyOffset: number, ws: SEWorkspace): void {
+    const core = this.core;
+    const ctl = core.ctl;
+    const shares = Math.min(this.threads, f.N);
+    const gen = (core.gen = nextGeneration(core.gen));
+    describeJob(ctl, kind, f, dyOffset);
+    ctl[CTL.shares] = shares;
+    for (let k = 0; k <= shares; k++) ctl[CTL.bounds + k] = Math.round((k * f.N) / shares);
+    for (let k = 0; k < shares; k++) Atomics.store(ctl, CTL.state + k, free(gen));
+    this.postArrays(arrays);
+    Atomics.store(ctl, CTL.gen, gen);
+    Atomics.notify(ctl, CTL.gen);
+    for (let k = 0; k < shares; k++) {
+      if (Atomics.compareExchange(ctl, CTL.state + k, free(gen), claimed(gen)) !== free(gen)) continue;
+      runShare(ctl, f, arrays, k, ws.scratch);
+      Atomics.store(ctl, CTL.state + k, done(gen));
     }
-    Atomics.store(ctl, CTL.done, 0);
-    Atomics.store(ctl, CTL.error, 0);
-    Atomics.add(ctl, CTL.job, 1);
-    Atomics.notify(ctl, CTL.job);
-    runShare(ctl, arrays, 0, bound(1));
-    this.waitForWorkers(fn);
-  }
-
-  private waitForWorkers(fn: string): void {
-    const ctl = this.ctl;
-    const expected = this.workers.length;
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
-      const done = Atomics.load(ctl, CTL.done);
-      if (done >= expected) break;
-      if (Date.now() > deadline) throw new SEStateError(`${fn}: a worker did not finish its share within ${this.timeoutMs} ms`);
-      Atomics.wait(ctl, CTL.done, done, 100);
+      const seen = Atomics.load(ctl, CTL.signal);
+      let pending = 0;
+      for (let k = 0; k < shares; k++) {
+        const st = Atomics.load(ctl, CTL.state + k);
+        if (st === failed(gen)) throw new SEStateError(`${fn}: ${readMessage(ctl, core.message)}`);
+        if (st !== done(gen)) pending++;
+      }
+      if (Atomics.load(ctl, CTL.fault) !== 0) {
+        const what = readMessage(ctl, core.message);
+        core.shutdown(what);
+        throw new SEStateError(`${fn}: ${what} during the call; the pool is closed (create a new SEThreads)`);
+      }
+      if (pending === 0) return;
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        core.shutdown(`a worker did not finish its share within ${this.timeoutMs} ms`);
+        throw new SEStateError(`${fn}: a worker did not finish its share within ${this.timeoutMs} ms; the pool is closed (create a new SEThreads)`);
+      }
+      Atomics.wait(ctl, CTL.signal, seen, Math.min(left, 1000));
     }
-    if (Atomics.load(ctl, CTL.error) !== 0) throw new SEStateError(`${fn}: a worker failed on its share (its error is on stderr)`);
   }
 
-  /**
-   * Shared arrays big enough for this job around the given x and dy (each the caller's own view on
-   * shared memory, or the pool's). Replaced arrays are sent to the workers, which receive them
-   * synchronously at their next job.
-   */
-  private ensureArrays(size: number, NC: number, NR: number, RC: number, x: Float32Array, dy: Float32Array, dxSize: number): SharedArrays {
-    const cur = this.arrays;
-    const grow = (old: Float32Array | undefined, n: number) => (old !== undefined && old.length >= n ? old : sharedF32(n));
-    const next: SharedArrays = {
-      x,
-      y: grow(cur?.y, size),
-      z: grow(cur?.z, NC),
-      a: grow(cur?.a, NR),
-      h: grow(cur?.h, NR),
-      g: grow(cur?.g, NC),
-      s: grow(cur?.s, NC),
-      argmax: cur !== null && cur.argmax.length >= NC ? cur.argmax : new Int32Array(new SharedArrayBuffer(Math.max(1, NC) * 4)),
-      w1: grow(cur?.w1, RC),
-      b1: grow(cur?.b1, RC),
-      w2: grow(cur?.w2, RC),
-      b2: grow(cur?.b2, NC),
-      dy,
-      dx: grow(cur?.dx, dxSize),
-      dG: grow(cur?.dG, NC),
-      dA: grow(cur?.dA, NR),
-    };
-    let changed = cur === null;
-    if (cur !== null) for (const k of Object.keys(next) as (keyof SharedArrays)[]) if (next[k] !== cur[k]) changed = true;
-    if (!changed && cur !== null) return cur;
-    this.arrays = next;
-    this.version++;
-    for (const p of this.ports) p.postMessage({ arrays: next, version: this.version });
-    Atomics.store(this.ctl, CTL.buffers, this.version);
-    return next;
-  }
-
-  /** The pool's own shared copies of x and dy, for callers whose arrays are not on shared memory. */
-  private ownX: Float32Array = new Float32Array(0);
-  private ownDy: Float32Array = new Float32Array(0);
-
-  /** `own` if it holds n values, else a new shared array. */
-  private static own(own: Float32Array, n: number): Float32Array {
-    return own.length >= n && isShared(own) ? own : sharedF32(n);
+  /** Sends the job's arrays to the workers when any differs from what they hold. */
+  private postArrays(arrays: JobArrays): void {
+    const core = this.core;
+    const last = core.posted;
+    if (last !== null && sameArrays(last, arrays)) return;
+    core.posted = arrays;
+    core.version++;
+    for (const p of core.ports) p.postMessage({ version: core.version, arrays });
+    Atomics.store(core.ctl, CTL.arrays, core.version);
   }
 }
+
+function jobArrays(
+  f: SEFrame,
+  y: Float32Array,
+  dy: Float32Array | null,
+  dx: Float32Array | null,
+  dG: Float32Array | null,
+  dA: Float32Array | null,
+): JobArrays {
+  return { x: f.x, y, z: f.z, a: f.a, h: f.h, g: f.g, s: f.s, argmax: f.argmax, w1: f.w1, b1: f.b1, w2: f.w2, b2: f.b2, dy, dx, dG, dA };
+}
+
+function sameArrays(p: JobArrays, q: JobArrays): boolean {
+  return (
+    p.x === q.x && p.y === q.y && p.z === q.z && p.a === q.a && p.h === q.h && p.g === q.g && p.s === q.s && p.argmax === q.argmax &&
+    p.w1 === q.w1 && p.b1 === q.b1 && p.w2 === q.w2 && p.b2 === q.b2 && p.dy === q.dy && p.dx === q.dx && p.dG === q.dG && p.dA === q.dA
+  );
+}
+
+/** True when every array a backward's workers read is on shared memory. */
+function frameIsShared(f: SEFrame): boolean {
+  return (
+    isShared(f.x) && isShared(f.z) && isShared(f.a) && isShared(f.h) && isShared(f.g) && isShared(f.s) && isShared(f.w1) && isShared(f.w2) &&
+    (f.argmax === null || isShared(f.argmax)) && (f.b1 === null || isShared(f.b1)) && (f.b2 === null || isShared(f.b2))
+  );
+}
+

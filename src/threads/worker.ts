@@ -1,35 +1,92 @@
 /**
- * A worker of `se-kernels/threads`: waits on the shared control block, runs its share of each
- * forward job, reports back. Buffers arrive over a MessagePort, received synchronously.
+ * A worker of `se-kernels/threads`: waits for a job on the control block, claims shares of it
+ * (its own first), runs them with the fused path's sample loops, and signals each share's end.
+ * The job's arrays arrive over a MessagePort and are received synchronously when their version
+ * changes. Started by the supervisor (supervisor.ts), which reports the worker's death.
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { CTL, runShare, type SharedArrays } from './shared.js';
+import { SEFrame, SEScratch } from '../fused/frame.js';
+import { claimed, CTL, done, failed, FAULT, frameOfJob, free, runShare, writeMessage, type JobArrays } from './protocol.js';
 
-const { ctl: ctlBuffer, port, index } = workerData as { ctl: SharedArrayBuffer; port: MessagePort; index: number };
+const { ctl: ctlBuffer, message: messageBuffer, port, index } = workerData as {
+  ctl: SharedArrayBuffer;
+  message: SharedArrayBuffer;
+  port: MessagePort;
+  index: number;
+};
 const ctl = new Int32Array(ctlBuffer);
-let arrays: SharedArrays | null = null;
-let buffersSeen = 0;
-let jobSeen = 0;
+const message = new Uint8Array(messageBuffer);
+const frame = new SEFrame();
+const scratch = new SEScratch();
+let arrays: JobArrays | null = null;
+let arraysSeen = 0;
 
-for (;;) {
-  Atomics.wait(ctl, CTL.job, jobSeen);
-  if (Atomics.load(ctl, CTL.stop) === 1) break;
-  jobSeen = Atomics.load(ctl, CTL.job);
-  try {
-    const version = Atomics.load(ctl, CTL.buffers);
-    while (buffersSeen !== version) {
-      const m = receiveMessageOnPort(port);
-      if (m === undefined) throw new Error('se-kernels/threads: buffers announced but not received');
-      arrays = (m.message as { arrays: SharedArrays; version: number }).arrays;
-      buffersSeen = (m.message as { version: number }).version;
-    }
-    if (arrays === null) throw new Error('se-kernels/threads: no buffers');
-    runShare(ctl, arrays, ctl[CTL.ranges + 2 * index], ctl[CTL.ranges + 2 * index + 1]);
-  } catch (e) {
-    Atomics.store(ctl, CTL.error, 1);
-    process.stderr.write(`se-kernels/threads worker ${index}: ${e instanceof Error ? e.stack : String(e)}\n`);
+/** Receives array sets until this worker holds the version the job needs. */
+function syncArrays(): JobArrays {
+  const version = Atomics.load(ctl, CTL.arrays);
+  while (arraysSeen !== version) {
+    const m = receiveMessageOnPort(port);
+    if (m === undefined) throw new Error(`arrays version ${version} announced but not received`);
+    const msg = m.message as { version: number; arrays: JobArrays };
+    arrays = msg.arrays;
+    arraysSeen = msg.version;
   }
-  Atomics.add(ctl, CTL.done, 1);
-  Atomics.notify(ctl, CTL.done);
+  if (arrays === null) throw new Error('a job before any arrays');
+  return arrays;
+}
+
+/** Takes an injected fault aimed at this worker, if any (the library's own fault tests). */
+function takeFault(): number {
+  if (Atomics.load(ctl, CTL.injectTarget) !== index + 1) return FAULT.none;
+  const what = Atomics.exchange(ctl, CTL.inject, FAULT.none);
+  Atomics.store(ctl, CTL.injectTarget, 0);
+  return what;
+}
+
+function actOnFault(what: number): void {
+  if (what === FAULT.exitInShare) process.exit(7);
+  if (what === FAULT.throwInShare) throw new Error('injected failure inside a share');
+  if (what === FAULT.slowShare) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
+  if (what === FAULT.outOfMemory) {
+    const hoard: Float64Array[] = [];
+    for (;;) hoard.push(new Float64Array(1 << 20).fill(hoard.length));
+  }
+}
+
+function signal(): void {
+  Atomics.add(ctl, CTL.signal, 1);
+  Atomics.notify(ctl, CTL.signal);
+}
+
+let seen = Atomics.load(ctl, CTL.gen);
+for (;;) {
+  Atomics.wait(ctl, CTL.gen, seen);
+  if (Atomics.load(ctl, CTL.stop) === 1) break;
+  const gen = Atomics.load(ctl, CTL.gen);
+  seen = gen;
+  let fault = takeFault();
+  if (fault === FAULT.exitIdle) process.exit(7);
+  if (fault === FAULT.throwUncaught) throw new Error('injected uncaught error');
+  const shares = ctl[CTL.shares];
+  for (let i = 0; i < shares; i++) {
+    const k = (index + 1 + i) % shares;
+    if (Atomics.compareExchange(ctl, CTL.state + k, free(gen), claimed(gen)) !== free(gen)) continue;
+    try {
+      const a = syncArrays();
+      frameOfJob(ctl, a, frame);
+      scratch.ensure(frame.C, frame.R);
+      if (fault !== FAULT.none) {
+        const what = fault;
+        fault = FAULT.none;
+        actOnFault(what);
+      }
+      runShare(ctl, frame, a, k, scratch);
+      Atomics.store(ctl, CTL.state + k, done(gen));
+    } catch (e) {
+      writeMessage(ctl, message, `worker ${index + 1} failed on its share: ${e instanceof Error ? e.message : String(e)}`);
+      Atomics.store(ctl, CTL.state + k, failed(gen));
+    }
+    signal();
+  }
 }
 port.close();

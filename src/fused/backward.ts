@@ -1,0 +1,243 @@
+/**
+ * The fused SE backward as steps that `seBackward` and `se-kernels/threads` share:
+ * {@link planBackward} reads dy once and checks it and the cache, {@link checkBackwardOutputs}
+ * checks caller-supplied output arrays, {@link bindBackward} picks the buffers, the sample loops
+ * run, and `weightGradients` sums the weight gradients over the batch.
+ */
+import { SEShapeError, SEStateError } from '../errors.js';
+import { formatShape, gatherDense, type FloatTensor, type PlainTensor } from '../tensor.js';
+import { checkBufferKeys, checkOutput } from './arguments.js';
+import { checkCache, checkCacheArgument, type SECache } from './cache.js';
+import { BackwardOutputs, BoundBackward, EMPTY_F32, type SEFrame } from './frame.js';
+import { setPlain, setPlainDims } from './forward.js';
+import { backwardSamples, weightGradients } from './samples.js';
+import { acquireWorkspace, isShared, overlaps, releaseWorkspace, sameMemory, SEWorkspace, type SEBackwardResult } from './workspace.js';
+
+/** Optional buffers for `seBackward`: output arrays and/or a reusable workspace. */
+export interface SEBackwardBuffers {
+  /**
+   * Receives dx (x's size, row-major). It may be exactly dy's memory (in place: dy dense, dx's
+   * elements the same memory as dy's, start to end); any other overlap with what the call reads is
+   * an SEStateError.
+   */
+  dx?: Float32Array;
+  /** Receives dW1 `[R, C]`. */
+  dw1?: Float32Array;
+  /** Receives db1 `[R]` (ignored without biases). */
+  db1?: Float32Array;
+  /** Receives dW2 `[C, R]`. */
+  dw2?: Float32Array;
+  /** Receives db2 `[C]` (ignored without biases). */
+  db2?: Float32Array;
+  /** Scratch and (for outputs not given) output storage reused across calls. */
+  workspace?: SEWorkspace;
+}
+
+const BACKWARD_KEYS: readonly string[] = ['dx', 'dw1', 'db1', 'dw2', 'db2', 'workspace'];
+const OUTPUT_NAMES = ['dx', 'dw1', 'db1', 'dw2', 'db2'] as const;
+
+/**
+ * Reads dy once into `ws`'s snapshot and checks it (rank, live length, the forward's shape) and the
+ * cache (one of ours, filled, not stale, x and params unchanged). `ws` may hold the cache.
+ * @internal
+ */
+export function planBackward(fn: string, ws: SEWorkspace, dy: unknown, cacheArg: unknown): SECache {
+  const cache = checkCacheArgument(fn, cacheArg);
+  const dys = ws.dySnap.read(fn, 'dy', dy, 3, 5);
+  dys.checkData(fn, 'dy');
+  checkCache(fn, cache, ws);
+  const shape = cache.xShape;
+  let same = dys.shape.length === shape.length;
+  for (let k = 0; same && k < shape.length; k++) same = dys.shape[k] === shape[k];
+  if (!same) throw new SEShapeError(`${fn}: dy has shape ${formatShape(dys.shape)} but x had shape ${formatShape(shape)}`);
+  return cache;
+}
+
+/** True when elements `[lo, hi]` of `buf` share memory with anything the backward of `f` reads besides dy. */
+function readFromCache(buf: Float32Array, lo: number, hi: number, f: SEFrame): boolean {
+  const size = f.N * f.C * f.S;
+  return (
+    overlaps(buf, lo, hi, f.x, f.xOffset, f.xOffset + size - 1) ||
+    overlaps(buf, lo, hi, f.w1, 0, f.w1.length - 1) ||
+    overlaps(buf, lo, hi, f.w2, 0, f.w2.length - 1) ||
+    overlaps(buf, lo, hi, f.z, 0, f.z.length - 1) ||
+    overlaps(buf, lo, hi, f.a, 0, f.a.length - 1) ||
+    overlaps(buf, lo, hi, f.h, 0, f.h.length - 1) ||
+    overlaps(buf, lo, hi, f.g, 0, f.g.length - 1) ||
+    overlaps(buf, lo, hi, f.s, 0, f.s.length - 1) ||
+    (f.argmax !== null && overlaps(buf, lo, hi, f.argmax, 0, f.argmax.length - 1))
+  );
+}
+
+/**
+ * Checks caller-supplied outputs (after {@link planBackward}) into `into`: each a Float32Array of
+ * the right size, overlapping nothing the call reads and no other output; dx may be exactly dy's
+ * memory (in place). Bias outputs are ignored for a block without biases.
+ * @internal
+ */
+export function checkBackwardOutputs(
+  fn: string,
+  ws: SEWorkspace,
+  cache: SECache,
+  dx: unknown,
+  dw1: unknown,
+  db1: unknown,
+  dw2: unknown,
+  db2: unknown,
+  into: BackwardOutputs,
+): BackwardOutputs {
+  into.dx = into.dw1 = into.db1 = into.dw2 = into.db2 = null;
+  const f = cache.frame;
+  const { C, R } = f;
+  into.dx = checkBackwardOutput(fn, ws, f, 0, dx, f.N * C * f.S, into);
+  into.dw1 = checkBackwardOutput(fn, ws, f, 1, dw1, R * C, into);
+  if (f.b1 !== null) into.db1 = checkBackwardOutput(fn, ws, f, 2, db1, R, into);
+  into.dw2 = checkBackwardOutput(fn, ws, f, 3, dw2, C * R, into);
+  if (f.b2 !== null) into.db2 = checkBackwardOutput(fn, ws, f, 4, db2, C, into);
+  return into;
+}
+
+/** One output of {@link checkBackwardOutputs}: output `k` (in OUTPUT_NAMES order) against the reads and the outputs checked before it. */
+function checkBackwardOutput(fn: string, ws: SEWorkspace, f: SEFrame, k: number, arg: unknown, n: number, prior: BackwardOutputs): Float32Array | null {
+  if (arg === undefined) return null;
+  const name = OUTPUT_NAMES[k];
+  const out = checkOutput(fn, name, arg, n);
+  const last = n - 1;
+  const dys = ws.dySnap;
+  const inPlace = k === 0 && dys.contiguous && sameMemory(out, dys.data, dys.offset, dys.offset + last);
+  if (!inPlace && overlaps(out, 0, last, dys.data, dys.lo, dys.hi)) {
+    throw new SEStateError(
+      `${fn}: buffers.${name} overlaps dy.data${k === 0 ? ' without being exactly dy (in place needs a dense dy and dx over the same elements)' : ''}`,
+    );
+  }
+  if (readFromCache(out, 0, last, f) || (f.b1 !== null && overlaps(out, 0, last, f.b1, 0, f.R - 1)) || (f.b2 !== null && overlaps(out, 0, last, f.b2, 0, f.C - 1))) {
+    throw new SEStateError(`${fn}: buffers.${name} overlaps x.data, a parameter array or the cache, which the call reads`);
+  }
+  const clash =
+    prior.dx !== null && k > 0 && overlaps(out, 0, last, prior.dx, 0, prior.dx.length - 1)
+      ? 'dx'
+      : prior.dw1 !== null && k > 1 && overlaps(out, 0, last, prior.dw1, 0, prior.dw1.length - 1)
+        ? 'dw1'
+        : prior.db1 !== null && k > 2 && overlaps(out, 0, last, prior.db1, 0, prior.db1.length - 1)
+          ? 'db1'
+          : prior.dw2 !== null && k > 3 && overlaps(out, 0, last, prior.dw2, 0, prior.dw2.length - 1)
+            ? 'dw2'
+            : null;
+  if (clash !== null) throw new SEStateError(`${fn}: buffers.${name} overlaps buffers.${clash}`);
+  return out;
+}
+
+/** True when the whole of `b` shares memory with anything the backward reads: dy's elements or the cache. */
+function readByBackward(ws: SEWorkspace, b: Float32Array, f: SEFrame): boolean {
+  const dys = ws.dySnap;
+  return overlaps(b, 0, b.length - 1, dys.data, dys.lo, dys.hi) || readFromCache(b, 0, b.length - 1, f);
+}
+
+/**
+ * The workspace's output buffer `primary`, else `alt`, else a new buffer: the first of them that
+ * overlaps nothing the backward reads (an output of an earlier call may be fed back in), sized n.
+ */
+function freeOutput(fn: string, ws: SEWorkspace, what: string, primary: Float32Array, alt: Float32Array, n: number, f: SEFrame): Float32Array {
+  if (!readByBackward(ws, primary, f)) return ws.f32(fn, what, primary, n);
+  if (!readByBackward(ws, alt, f)) return ws.f32(fn, what, alt, n);
+  return ws.f32(fn, what, EMPTY_F32, n);
+}
+
+/**
+ * Picks the backward's buffers (after {@link planBackward} and {@link checkBackwardOutputs}; writes
+ * from here on): dy's data (copied when strided, or with `share`, a split over threads, when not
+ * on shared memory),
+ * dx (the caller's or the workspace's), dG and dA, all into `bound`.
+ * @internal
+ */
+export function bindBackward(fn: string, ws: SEWorkspace, cache: SECache, outs: BackwardOutputs, bound: BoundBackward, share = false): BoundBackward {
+  const f = cache.frame;
+  const dys = ws.dySnap;
+  const size = f.N * f.C * f.S;
+  bound.dy = dys.data;
+  bound.dyOffset = dys.offset;
+  if (!dys.contiguous || (share && !isShared(dys.data))) {
+    ws.dyCopy = ws.f32(fn, 'a dense copy of dy', ws.dyCopy, size);
+    bound.dy = gatherDense(ws.dyCopy, dys);
+    bound.dyOffset = 0;
+  }
+  if (outs.dx !== null) {
+    bound.dx = outs.dx;
+  } else {
+    const dx = freeOutput(fn, ws, 'dx', ws.dx, ws.dxAlt, size, f);
+    if (dx === ws.dxAlt) ws.dxAlt = ws.dx;
+    bound.dx = ws.dx = dx;
+  }
+  bound.dG = ws.dG = ws.f32(fn, 'dG', ws.dG, f.N * f.C);
+  bound.dA = ws.dA = ws.f32(fn, 'dA', ws.dA, f.N * f.R);
+  ws.scratch.ensure(f.C, f.R);
+  return bound;
+}
+
+/**
+ * The weight gradients of a backward whose sample loops have run into `bound` (dG, dA): into the
+ * caller's arrays where given, else the workspace's; either way left in `ws.dw1` ... `ws.db2`.
+ * @internal
+ */
+export function finishBackward(fn: string, ws: SEWorkspace, cache: SECache, outs: BackwardOutputs, bound: BoundBackward): void {
+  const f = cache.frame;
+  const { C, R } = f;
+  ws.dw1 = outs.dw1 ?? freeOutput(fn, ws, 'dw1', ws.dw1, EMPTY_F32, R * C, f);
+  ws.dw2 = outs.dw2 ?? freeOutput(fn, ws, 'dw2', ws.dw2, EMPTY_F32, C * R, f);
+  if (f.b1 !== null) ws.db1 = outs.db1 ?? freeOutput(fn, ws, 'db1', ws.db1, EMPTY_F32, R, f);
+  if (f.b2 !== null) ws.db2 = outs.db2 ?? freeOutput(fn, ws, 'db2', ws.db2, EMPTY_F32, C, f);
+  weightGradients(f, bound.dG, bound.dA, ws.dw1, f.b1 === null ? null : ws.db1, ws.dw2, f.b2 === null ? null : ws.db2, ws.scratch);
+}
+
+/**
+ * Points the result tensors at dx and the weight gradients (reused objects with a workspace).
+ * @internal
+ */
+export function backwardResult(r: SEBackwardResult, ws: SEWorkspace, cache: SECache, dx: Float32Array): SEBackwardResult {
+  const f = cache.frame;
+  const { C, R } = f;
+  setPlain(r.dx, dx, cache.xShape);
+  setPlainDims(r.dw1, ws.dw1, R, C);
+  r.db1 = f.b1 === null ? null : setPlainDims(r.db1 ?? { data: ws.db1, shape: [], stride: [], offset: 0 }, ws.db1, R, -1);
+  setPlainDims(r.dw2, ws.dw2, C, R);
+  r.db2 = f.b2 === null ? null : setPlainDims(r.db2 ?? { data: ws.db2, shape: [], stride: [], offset: 0 }, ws.db2, C, -1);
+  return r;
+}
+
+/**
+ * Runs an SE block backward from the gradient of its output.
+ * @param dy gradient of y, the shape of the forward's x (any strided view)
+ * @param cache the cache returned by the matching `seForward` (see {@link SECache} for its rules)
+ * @param buffers optional output arrays and/or a reusable {@link SEWorkspace}
+ */
+export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackwardBuffers): SEBackwardResult {
+  const fn = 'seBackward';
+  let wsArg: unknown, dxArg: unknown, dw1Arg: unknown, db1Arg: unknown, dw2Arg: unknown, db2Arg: unknown;
+  if (buffers !== undefined) {
+    const b = checkBufferKeys(fn, buffers, BACKWARD_KEYS);
+    wsArg = b.workspace;
+    dxArg = b.dx;
+    dw1Arg = b.dw1;
+    db1Arg = b.db1;
+    dw2Arg = b.dw2;
+    db2Arg = b.db2;
+  }
+  const ws = wsArg === undefined ? null : acquireWorkspace(fn, wsArg);
+  try {
+    const own = ws ?? new SEWorkspace();
+    const c = planBackward(fn, own, dy, cache);
+    const outs = checkBackwardOutputs(fn, own, c, dxArg, dw1Arg, db1Arg, dw2Arg, db2Arg, own.outputs);
+    const bound = bindBackward(fn, own, c, outs, own.bound);
+    const f = c.frame;
+    backwardSamples(f, bound.dy, bound.dyOffset, bound.dx, bound.dG, bound.dA, 0, f.N, own.scratch);
+    finishBackward(fn, own, c, outs, bound);
+    const r = ws === null ? { dx: emptyResult(), dw1: emptyResult(), db1: null, dw2: emptyResult(), db2: null } : ws.backwardResult;
+    return backwardResult(r, own, c, bound.dx);
+  } finally {
+    releaseWorkspace(ws);
+  }
+}
+
+function emptyResult(): PlainTensor {
+  return { data: EMPTY_F32, shape: [], stride: [], offset: 0 };
+}

@@ -1,0 +1,186 @@
+/**
+ * SECache: what a fused SE forward saves for its backward, built in one place
+ * ({@link recordForward}) and checked in one place ({@link checkCacheArgument}, {@link checkCache}), for `seForward` and
+ * `se-kernels/threads` alike.
+ */
+import { SEStateError, SETypeError, describeValue, hasBrand } from '../errors.js';
+import { DEFAULT_SE_OPTIONS, type ResolvedSEOptions } from '../options.js';
+import { sampleFingerprint } from '../tensor.js';
+import { EMPTY_F32, SEFrame } from './frame.js';
+import type { SEWorkspace } from './workspace.js';
+
+const CACHE = Symbol.for('se-kernels.SECache');
+
+/** Every cache this copy of the library made: how a cache argument is recognised without reading it (a Proxy of one is not one). */
+const CACHES = new WeakSet<object>();
+
+/**
+ * What `seForward` saves for `seBackward`. Opaque: read `shape` and `options` if you like, pass it
+ * back to `seBackward`, nothing else.
+ *
+ * The rules:
+ * - A cache refers to the input's buffer (when the input was contiguous; a strided view is copied)
+ *   and to the parameters' arrays as they were at `seForward`, without copying them. Do not modify
+ *   them before a `seBackward` that uses the cache: `seBackward` checks a fingerprint of each (64
+ *   sampled positions and the last) and throws SEStateError naming the one that changed, which
+ *   catches an optimizer step or a refilled input buffer (a single edited element may slip by).
+ * - A cache may be passed to `seBackward` any number of times, with the same results.
+ * - A cache made with a workspace (or by an `SEThreads` pool) lives in that workspace's buffers:
+ *   `seBackward` throws SEStateError for a cache whose buffers a later `seForward` on the same
+ *   workspace has reused. With a workspace, `seForward` returns the workspace's one cache object,
+ *   updated in place, so it always describes the latest forward on that workspace.
+ */
+export class SECache {
+  /** @internal Brand recognised by `instanceof` across copies of the package. */
+  readonly [CACHE] = true;
+  /** `instanceof` by brand: true for instances from any copy of se-kernels (ESM and CommonJS builds, duplicate installs). */
+  static [Symbol.hasInstance](v: unknown): boolean {
+    return hasBrand(v, CACHE);
+  }
+  /** @internal Sizes, variant and arrays of the forward. */
+  readonly frame = new SEFrame();
+  /** @internal */ xShape: number[] = [];
+  /** @internal */ opts: ResolvedSEOptions = DEFAULT_SE_OPTIONS;
+  /** @internal Fingerprints of x, w1, b1, w2, b2 at forward time. */
+  fx = 0;
+  /** @internal */ fw1 = 0;
+  /** @internal */ fb1 = 0;
+  /** @internal */ fw2 = 0;
+  /** @internal */ fb2 = 0;
+  /** @internal The caller's parameter arrays at forward time (the frame may hold shared-memory copies). */
+  userW1: Float32Array = EMPTY_F32;
+  /** @internal */ userB1: Float32Array | null = null;
+  /** @internal */ userW2: Float32Array = EMPTY_F32;
+  /** @internal */ userB2: Float32Array | null = null;
+  /** @internal The workspace whose buffers hold the saved arrays (null: the cache owns them). */
+  owner: SEWorkspace | null = null;
+  /** @internal The owner's generation when this cache was made. */
+  generation = 0;
+  /** @internal False until a forward has filled it (and while a forward refills it). */
+  filled = false;
+
+  constructor() {
+    CACHES.add(this);
+  }
+
+  /** The forward input's shape. */
+  get shape(): readonly number[] {
+    return this.xShape;
+  }
+
+  /** The variant the forward ran (every field filled in). */
+  get options(): ResolvedSEOptions {
+    return this.opts;
+  }
+}
+
+/**
+ * The one place a cache is filled in, after a forward has run on `frame`'s arrays (which the cache
+ * then shares): copies the frame and the shape, fingerprints x and the parameters, and ties the
+ * cache to its owner's current generation. `userParams` are the caller's parameter arrays (the
+ * frame may hold shared-memory copies of them), fingerprinted so a later change is noticed.
+ * @internal
+ */
+export function recordForward(
+  cache: SECache,
+  frame: SEFrame,
+  shape: readonly number[],
+  opts: ResolvedSEOptions,
+  w1: Float32Array,
+  b1: Float32Array | null,
+  w2: Float32Array,
+  b2: Float32Array | null,
+  owner: SEWorkspace | null,
+): SECache {
+  const f = cache.frame;
+  if (f !== frame) {
+    f.setShape(frame.N, frame.C, frame.S, frame.R, opts);
+    f.x = frame.x;
+    f.xOffset = frame.xOffset;
+    f.w1 = frame.w1;
+    f.b1 = frame.b1;
+    f.w2 = frame.w2;
+    f.b2 = frame.b2;
+    f.z = frame.z;
+    f.a = frame.a;
+    f.h = frame.h;
+    f.g = frame.g;
+    f.s = frame.s;
+    f.argmax = frame.argmax;
+  }
+  let same = cache.xShape.length === shape.length;
+  for (let k = 0; same && k < shape.length; k++) same = cache.xShape[k] === shape[k];
+  if (!same) cache.xShape = shape.slice();
+  cache.opts = opts;
+  cache.fx = sampleFingerprint(frame.x, frame.xOffset, frame.N * frame.C * frame.S);
+  cache.fw1 = sampleFingerprint(w1, 0, frame.R * frame.C);
+  cache.fb1 = b1 === null ? 0 : sampleFingerprint(b1, 0, frame.R);
+  cache.fw2 = sampleFingerprint(w2, 0, frame.C * frame.R);
+  cache.fb2 = b2 === null ? 0 : sampleFingerprint(b2, 0, frame.C);
+  cache.userW1 = w1;
+  cache.userB1 = b1;
+  cache.userW2 = w2;
+  cache.userB2 = b2;
+  cache.owner = owner;
+  cache.generation = owner === null ? 0 : owner.generation;
+  cache.filled = true;
+  return cache;
+}
+
+/**
+ * Checks that `cache` is a cache this copy of the library made and a forward filled, without
+ * reading any property of it first (a Proxy or a copy of a cache is refused, not read through).
+ * @internal
+ */
+export function checkCacheArgument(fn: string, cache: unknown): SECache {
+  if (typeof cache === 'object' && cache !== null && CACHES.has(cache)) {
+    const c = cache as SECache;
+    if (c.filled) return c;
+    throw new SEStateError(`${fn}: this cache was never filled: its seForward failed or has not finished`);
+  }
+  throw new SETypeError(
+    `${fn}: cache must be the cache returned by seForward (the object itself: not a copy, a Proxy of it, ` +
+      `or one made by another copy of se-kernels) but got ${describeValue(cache)}`,
+  );
+}
+
+/**
+ * Checks that the saved buffers of `cache` still hold what its forward left there: its owner
+ * workspace has not run a later forward (nor is it inside another call than the one using `ws`),
+ * and x and the caller's parameters still match their fingerprints. Throws SEStateError naming `fn`.
+ * @internal
+ */
+export function checkCache(fn: string, cache: SECache, ws: SEWorkspace | null): SECache {
+  const owner = cache.owner;
+  if (owner !== null) {
+    if (owner.generation !== cache.generation) {
+      throw new SEStateError(
+        `${fn}: this cache is stale: a later seForward on the same workspace (or SEThreads pool) has reused its buffers; ` +
+          `use one workspace per SE block, and run backward before the block's next forward`,
+      );
+    }
+    if (owner.busy !== null && owner !== ws) {
+      throw new SEStateError(`${fn}: the workspace holding this cache is in use by a ${owner.busy} that has not returned`);
+    }
+  }
+  const f = cache.frame;
+  const changed =
+    sampleFingerprint(f.x, f.xOffset, f.N * f.C * f.S) !== cache.fx
+      ? 'x.data'
+      : sampleFingerprint(cache.userW1, 0, f.R * f.C) !== cache.fw1
+        ? 'params.w1'
+        : cache.userB1 !== null && sampleFingerprint(cache.userB1, 0, f.R) !== cache.fb1
+          ? 'params.b1'
+          : sampleFingerprint(cache.userW2, 0, f.C * f.R) !== cache.fw2
+            ? 'params.w2'
+            : cache.userB2 !== null && sampleFingerprint(cache.userB2, 0, f.C) !== cache.fb2
+              ? 'params.b2'
+              : null;
+  if (changed !== null) {
+    throw new SEStateError(
+      `${fn}: ${changed} changed since the seForward that made this cache; ` +
+        `the cache refers to it without a copy, so run seForward again after changing it`,
+    );
+  }
+  return cache;
+}

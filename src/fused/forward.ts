@@ -1,0 +1,202 @@
+/**
+ * The fused SE forward as three steps that `seForward` and `se-kernels/threads` share:
+ * {@link planForward} reads every argument once and validates the copy, {@link bindForward} points
+ * a frame at the buffers (no user code runs from the plan on), the sample loops run (here on one
+ * thread), and {@link recordForward} (cache.ts) fills the cache.
+ */
+import { SEStateError } from '../errors.js';
+import { resolveSEOptions, type ResolvedSEOptions, type SEOptions } from '../options.js';
+import type { SEParams } from '../params.js';
+import { gatherDense, rowMajorStrides, type FloatTensor, type PlainTensor } from '../tensor.js';
+import { checkBufferKeys, checkChannels, checkOutput } from './arguments.js';
+import { recordForward, SECache } from './cache.js';
+import type { SEFrame } from './frame.js';
+import { forwardSamples } from './samples.js';
+import { acquireWorkspace, isShared, overlaps, releaseWorkspace, SEWorkspace, type SEForwardResult } from './workspace.js';
+
+/** Optional buffers for `seForward`: an output array for y and/or a reusable workspace. */
+export interface SEForwardBuffers {
+  /** Receives y (x's size, row-major); must not overlap x or the parameters. */
+  y?: Float32Array;
+  /** Scratch, cache and (unless `y` is given) output storage reused across calls. */
+  workspace?: SEWorkspace;
+}
+
+const FORWARD_KEYS: readonly string[] = ['y', 'workspace'];
+
+/**
+ * Reads x, params and options once each into `ws`'s snapshots and validates them (the live
+ * lengths last, after every read that could run user code). Returns the resolved options.
+ * @internal
+ */
+export function planForward(fn: string, ws: SEWorkspace, x: unknown, params: unknown, options: unknown): ResolvedSEOptions {
+  const xs = ws.xSnap.read(fn, 'x', x, 3, 5);
+  const ps = ws.pSnap.read(fn, params);
+  const opts = resolveSEOptions(fn, options);
+  xs.checkData(fn, 'x');
+  ps.checkData(fn);
+  checkChannels(fn, xs.shape, opts, ps.channels);
+  return opts;
+}
+
+/** True when `buf` (whole) shares memory with x's elements or a parameter array. */
+function readByForward(buf: Float32Array, x: Float32Array, xLo: number, xHi: number, w1: Float32Array, b1: Float32Array | null, w2: Float32Array, b2: Float32Array | null): boolean {
+  const last = buf.length - 1;
+  return (
+    overlaps(buf, 0, last, x, xLo, xHi) ||
+    overlaps(buf, 0, last, w1, 0, w1.length - 1) ||
+    overlaps(buf, 0, last, w2, 0, w2.length - 1) ||
+    (b1 !== null && overlaps(buf, 0, last, b1, 0, b1.length - 1)) ||
+    (b2 !== null && overlaps(buf, 0, last, b2, 0, b2.length - 1))
+  );
+}
+
+/**
+ * Checks a caller-supplied y (after {@link planForward} on `ws`): x's size, overlapping nothing the
+ * forward reads. Returns it, or null when `yArg` is undefined.
+ * @internal
+ */
+export function checkForwardOutput(fn: string, ws: SEWorkspace, yArg: unknown): Float32Array | null {
+  if (yArg === undefined) return null;
+  const xs = ws.xSnap;
+  const ps = ws.pSnap;
+  const y = checkOutput(fn, 'y', yArg, xs.size);
+  if (readByForward(y, xs.data, xs.lo, xs.hi, ps.w1, ps.b1, ps.w2, ps.b2)) {
+    throw new SEStateError(`${fn}: buffers.y overlaps x.data or a parameter array, which the call reads`);
+  }
+  return y;
+}
+
+/**
+ * Points `f` at this forward's buffers (after {@link planForward} and, for a caller's y,
+ * {@link checkForwardOutput} on `ws`; nothing is validated here, everything is written): x (the
+ * caller's array, or a dense copy of a strided view, or with a shared workspace a copy in shared
+ * memory), the parameters (copied into shared memory with a shared workspace), the per-sample
+ * arrays; returns y: `yOut`, or the workspace's y (its second buffer when the first is read by this
+ * call). With `share` (a split over threads; the workspace must be shared), x and the parameters
+ * are copied into shared memory unless they are there already. Bumps the workspace's generation:
+ * caches of earlier forwards on it become stale.
+ * @internal
+ */
+export function bindForward(fn: string, ws: SEWorkspace, opts: ResolvedSEOptions, f: SEFrame, yOut: Float32Array | null, share = false): Float32Array {
+  const xs = ws.xSnap;
+  const ps = ws.pSnap;
+  const C = ps.channels;
+  const R = ps.hidden;
+  const N = xs.shape[0];
+  const size = xs.size;
+  ws.generation++;
+  f.setShape(N, C, size / (N * C), R, opts);
+  f.x = xs.data;
+  f.xOffset = xs.offset;
+  if (!xs.contiguous || (share && !isShared(xs.data))) {
+    ws.xCopy = ws.f32(fn, 'a dense copy of x', ws.xCopy, size);
+    f.x = gatherDense(ws.xCopy, xs);
+    f.xOffset = 0;
+  }
+  f.w1 = ps.w1;
+  f.b1 = ps.b1;
+  f.w2 = ps.w2;
+  f.b2 = ps.b2;
+  if (share) {
+    f.w1 = sharedCopy(ws, fn, 'w1', ps.w1);
+    f.w2 = sharedCopy(ws, fn, 'w2', ps.w2);
+    f.b1 = ps.b1 === null ? null : sharedCopy(ws, fn, 'b1', ps.b1);
+    f.b2 = ps.b2 === null ? null : sharedCopy(ws, fn, 'b2', ps.b2);
+  }
+  let y = yOut;
+  if (y === null) {
+    // A previous output fed back in (or used as a parameter): write to the other buffer.
+    const xLo = f.xOffset;
+    const xHi = f.xOffset + size - 1;
+    if (readByForward(ws.y, f.x, xLo, xHi, ps.w1, ps.b1, ps.w2, ps.b2)) {
+      const t = ws.y;
+      ws.y = ws.yAlt;
+      ws.yAlt = t;
+      if (readByForward(ws.y, f.x, xLo, xHi, ps.w1, ps.b1, ps.w2, ps.b2)) ws.y = ws.f32(fn, 'y', new Float32Array(0), size);
+    }
+    y = ws.y = ws.f32(fn, 'y', ws.y, size);
+  }
+  f.z = ws.z = ws.f32(fn, 'z', ws.z, N * C);
+  f.a = ws.a = ws.f32(fn, 'a', ws.a, N * R);
+  f.h = ws.h = ws.f32(fn, 'h', ws.h, N * R);
+  f.g = ws.g = ws.f32(fn, 'g', ws.g, N * C);
+  f.s = ws.s = ws.f32(fn, 's', ws.s, N * C);
+  f.argmax = opts.squeeze === 'avg' ? null : (ws.argmax = ws.i32(fn, 'argmax', ws.argmax, N * C));
+  ws.scratch.ensure(C, R);
+  return y;
+}
+
+/** A parameter array copied into the workspace's shared memory (the workers read it there). */
+function sharedCopy(ws: SEWorkspace, fn: string, which: 'w1' | 'b1' | 'w2' | 'b2', src: Float32Array): Float32Array {
+  if (isShared(src)) return src;
+  const dst = ws.f32(fn, `a shared copy of params.${which}`, ws[which], src.length);
+  ws[which] = dst;
+  dst.set(src);
+  return dst;
+}
+
+/** Points a reusable PlainTensor at a dense row-major buffer (its shape arrays are replaced only when the shape changes). @internal */
+export function setPlain(t: PlainTensor, data: Float32Array, shape: readonly number[]): PlainTensor {
+  let same = t.shape.length === shape.length;
+  for (let k = 0; same && k < shape.length; k++) same = t.shape[k] === shape[k];
+  if (!same) {
+    t.shape = shape.slice();
+    t.stride = rowMajorStrides(shape);
+  }
+  t.data = data;
+  t.offset = 0;
+  return t;
+}
+
+/** Points a reusable PlainTensor at a `[d0, d1]` (or `[d0]` when d1 < 0) buffer without allocating when the shape is unchanged. @internal */
+export function setPlainDims(t: PlainTensor, data: Float32Array, d0: number, d1: number): PlainTensor {
+  const rank = d1 < 0 ? 1 : 2;
+  if (t.shape.length !== rank || t.shape[0] !== d0 || (rank === 2 && t.shape[1] !== d1)) {
+    t.shape = rank === 1 ? [d0] : [d0, d1];
+    t.stride = rank === 1 ? [1] : [d1, 1];
+  }
+  t.data = data;
+  t.offset = 0;
+  return t;
+}
+
+/**
+ * Runs an SE block forward: `y = x * gate(W2 act(W1 squeeze(x) + b1) + b2)` per channel.
+ * Returns plain dense tensors; the main `se-kernels` entry returns scijs ndarrays instead.
+ * @param x input `[N, C, ...spatial]` (channels-first) or `[N, ...spatial, C]` (channels-last),
+ *   spatial rank 1 to 3; any strided view
+ * @param params the block's weights (see {@link SEParams})
+ * @param options the variant (see {@link SEOptions})
+ * @param buffers optional output array for y and/or a reusable {@link SEWorkspace}
+ */
+export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions, buffers?: SEForwardBuffers): SEForwardResult {
+  const fn = 'seForward';
+  let wsArg: unknown;
+  let yArg: unknown;
+  if (buffers !== undefined) {
+    const b = checkBufferKeys(fn, buffers, FORWARD_KEYS);
+    wsArg = b.workspace;
+    yArg = b.y;
+  }
+  const ws = wsArg === undefined ? null : acquireWorkspace(fn, wsArg);
+  try {
+    const own = ws ?? new SEWorkspace();
+    const opts = planForward(fn, own, x, params, options);
+    const yOut = checkForwardOutput(fn, own, yArg);
+    const cache = own.cache;
+    cache.filled = false;
+    const f = cache.frame;
+    const y = bindForward(fn, own, opts, f, yOut);
+    forwardSamples(f, y, 0, f.N, own.scratch);
+    const ps = own.pSnap;
+    recordForward(cache, f, own.xSnap.shape, opts, ps.w1, ps.b1, ps.w2, ps.b2, ws);
+    if (ws === null) return { y: setPlain({ data: y, shape: [], stride: [], offset: 0 }, y, cache.xShape), cache };
+    setPlain(ws.forwardResult.y, y, cache.xShape);
+    return ws.forwardResult;
+  } finally {
+    releaseWorkspace(ws);
+  }
+}
+
+export { SECache };

@@ -1,0 +1,180 @@
+/**
+ * What the calling thread, the supervisor and the workers of `se-kernels/threads` share: the
+ * layout of the control block (an Int32Array on a SharedArrayBuffer), the job description, the
+ * per-share claim protocol, and the routine that runs one share (the fused path's sample loops).
+ *
+ * A job is split into shares (ranges of samples). Every share has a state word tagged with the
+ * job's generation: FREE(gen) -> CLAIMED(gen) by whichever thread wins a compare-and-swap, then
+ * DONE(gen) or FAILED(gen). The calling thread runs the first share, then takes any share no
+ * worker has claimed, then waits only for shares a worker is running. A late or stale thread can
+ * never claim a share of another job (the generation in the word differs), and a worker that died
+ * while idle costs nothing but its help.
+ */
+import { SE_ACTIVATIONS, SE_GATES, SE_LAYOUTS, SE_SQUEEZES } from '../options.js';
+import type { SEFrame, SEScratch } from '../fused/frame.js';
+import { backwardSamples, forwardSamples } from '../fused/samples.js';
+
+/** The most shares a job has (and the most threads a pool has). */
+export const MAX_SHARES = 64;
+
+/** Slots of the control block. */
+export const CTL = {
+  /** Job generation: bumped by the calling thread to start a job; workers wait on it. */
+  gen: 0,
+  /** 1: workers exit. */
+  stop: 1,
+  /** Bumped and notified when a share ends or a worker dies; the calling thread waits on it. */
+  signal: 2,
+  /** 0, or 1 + the index of a worker that died (set by the supervisor). */
+  fault: 3,
+  /** Version of the arrays the workers must hold for this job (sent over their ports). */
+  arrays: 4,
+  /** 0 forward, 1 backward. */
+  kind: 5,
+  N: 6,
+  C: 7,
+  S: 8,
+  R: 9,
+  layout: 10,
+  squeeze: 11,
+  activation: 12,
+  gate: 13,
+  hasB1: 14,
+  hasB2: 15,
+  xOffset: 16,
+  dyOffset: 17,
+  /** Number of shares of the job. */
+  shares: 18,
+  /** Length in bytes of the fault or failure message in the message block. */
+  messageLength: 19,
+  /** Fault injection for the library's own tests: what, and which worker (see FAULT). */
+  inject: 20,
+  injectTarget: 21,
+  /** MAX_SHARES + 1 sample bounds: share k is samples [bounds[k], bounds[k + 1]). */
+  bounds: 24,
+  /** MAX_SHARES state words. */
+  state: 24 + MAX_SHARES + 1,
+} as const;
+
+/** Length of the control block. */
+export const CTL_LENGTH = CTL.state + MAX_SHARES;
+/** Bytes of the message block (fault and failure descriptions, UTF-8). */
+export const MESSAGE_BYTES = 2048;
+
+/** Faults a test can inject into a worker (`SEThreads[INJECT_FAULT]`). @internal */
+export const FAULT = {
+  none: 0,
+  /** `process.exit(7)` at the start of the next job, before claiming anything. */
+  exitIdle: 1,
+  /** `process.exit(7)` after claiming a share of the next job. */
+  exitInShare: 2,
+  /** Throw inside a claimed share (the share fails; the worker lives). */
+  throwInShare: 3,
+  /** Throw outside the job loop's guard (an uncaught error: the worker dies). */
+  throwUncaught: 4,
+  /** Allocate until the worker runs out of memory, after claiming a share. */
+  outOfMemory: 5,
+  /** Sleep 1 s after claiming a share (a slow worker). */
+  slowShare: 6,
+} as const;
+
+const GEN_MASK = 0x1fffffff;
+/** Next generation after `gen` (never 0, which the state words start at). */
+export function nextGeneration(gen: number): number {
+  const g = (gen + 1) & GEN_MASK;
+  return g === 0 ? 1 : g;
+}
+/** State words of a share in job `gen`. */
+export const free = (gen: number): number => gen << 2;
+export const claimed = (gen: number): number => (gen << 2) | 1;
+export const done = (gen: number): number => (gen << 2) | 2;
+export const failed = (gen: number): number => (gen << 2) | 3;
+
+/** The shared arrays of a job (every one on a SharedArrayBuffer); argmax and biases may be null. */
+export interface JobArrays {
+  x: Float32Array;
+  y: Float32Array;
+  z: Float32Array;
+  a: Float32Array;
+  h: Float32Array;
+  g: Float32Array;
+  s: Float32Array;
+  argmax: Int32Array | null;
+  w1: Float32Array;
+  b1: Float32Array | null;
+  w2: Float32Array;
+  b2: Float32Array | null;
+  dy: Float32Array | null;
+  dx: Float32Array | null;
+  dG: Float32Array | null;
+  dA: Float32Array | null;
+}
+
+/** Writes the job's sizes and variant from a bound frame into the control block. */
+export function describeJob(ctl: Int32Array, kind: 0 | 1, f: SEFrame, dyOffset: number): void {
+  ctl[CTL.kind] = kind;
+  ctl[CTL.N] = f.N;
+  ctl[CTL.C] = f.C;
+  ctl[CTL.S] = f.S;
+  ctl[CTL.R] = f.R;
+  ctl[CTL.layout] = f.channelsLast ? 1 : 0;
+  ctl[CTL.squeeze] = SE_SQUEEZES.indexOf(f.squeeze);
+  ctl[CTL.activation] = SE_ACTIVATIONS.indexOf(f.activation as (typeof SE_ACTIVATIONS)[number]);
+  ctl[CTL.gate] = SE_GATES.indexOf(f.gate as (typeof SE_GATES)[number]);
+  ctl[CTL.hasB1] = f.b1 === null ? 0 : 1;
+  ctl[CTL.hasB2] = f.b2 === null ? 0 : 1;
+  ctl[CTL.xOffset] = f.xOffset;
+  ctl[CTL.dyOffset] = dyOffset;
+}
+
+/** Points a worker's frame at the job described in the control block and the arrays it holds. */
+export function frameOfJob(ctl: Int32Array, arrays: JobArrays, f: SEFrame): void {
+  f.N = ctl[CTL.N];
+  f.C = ctl[CTL.C];
+  f.S = ctl[CTL.S];
+  f.R = ctl[CTL.R];
+  f.channelsLast = SE_LAYOUTS[ctl[CTL.layout]] === 'channels-last';
+  f.squeeze = SE_SQUEEZES[ctl[CTL.squeeze]];
+  f.activation = SE_ACTIVATIONS[ctl[CTL.activation]];
+  f.gate = SE_GATES[ctl[CTL.gate]];
+  f.x = arrays.x;
+  f.xOffset = ctl[CTL.xOffset];
+  f.w1 = arrays.w1;
+  f.b1 = ctl[CTL.hasB1] === 1 ? arrays.b1 : null;
+  f.w2 = arrays.w2;
+  f.b2 = ctl[CTL.hasB2] === 1 ? arrays.b2 : null;
+  f.z = arrays.z;
+  f.a = arrays.a;
+  f.h = arrays.h;
+  f.g = arrays.g;
+  f.s = arrays.s;
+  f.argmax = f.squeeze === 'avg' ? null : arrays.argmax;
+}
+
+/**
+ * Runs share k of the job in the control block on `f` (bound to the job's arrays): the forward or
+ * backward sample loop over the share's samples, exactly as the single-threaded path runs them.
+ */
+export function runShare(ctl: Int32Array, f: SEFrame, arrays: JobArrays, k: number, sc: SEScratch): void {
+  const n0 = ctl[CTL.bounds + k];
+  const n1 = ctl[CTL.bounds + k + 1];
+  if (ctl[CTL.kind] === 0) {
+    forwardSamples(f, arrays.y, n0, n1, sc);
+  } else if (arrays.dy !== null && arrays.dx !== null && arrays.dG !== null && arrays.dA !== null) {
+    backwardSamples(f, arrays.dy, ctl[CTL.dyOffset], arrays.dx, arrays.dG, arrays.dA, n0, n1, sc);
+  } else {
+    throw new Error('se-kernels/threads: a backward job without its gradient arrays');
+  }
+}
+
+/** Writes a message (UTF-8, cut to the block) for the calling thread to read. */
+export function writeMessage(ctl: Int32Array, block: Uint8Array, text: string): void {
+  const { written } = new TextEncoder().encodeInto(text.length > 1000 ? text.slice(0, 1000) + '...' : text, block);
+  Atomics.store(ctl, CTL.messageLength, written ?? 0);
+}
+
+/** Reads the message block. */
+export function readMessage(ctl: Int32Array, block: Uint8Array): string {
+  const n = Atomics.load(ctl, CTL.messageLength);
+  return new TextDecoder().decode(block.slice(0, n));
+}
