@@ -6,7 +6,7 @@ export type SELayout = 'channels-first' | 'channels-last';
 /** How the spatial axis is squeezed: mean (the paper's default), max, or their average (timm `add_maxpool`). */
 export type SESqueeze = 'avg' | 'max' | 'avgmax';
 /** The inner activation after the reducing layer. */
-export type SEActivation = 'relu' | 'silu' | 'gelu' | 'identity';
+export type SEActivation = 'relu' | 'silu' | 'gelu' | 'geluTanh' | 'identity';
 /** The gate applied to the expanded excitation. */
 export type SEGate = 'sigmoid' | 'hardSigmoid' | 'tanh' | 'relu' | 'identity';
 
@@ -16,7 +16,10 @@ export interface SEOptions {
   layout?: SELayout;
   /** `'avg'` (default), `'max'` or `'avgmax'`. */
   squeeze?: SESqueeze;
-  /** `'relu'` (default), `'silu'`, `'gelu'` (tanh approximation) or `'identity'`. */
+  /**
+   * `'relu'` (default; relu'(0) = 0), `'silu'`, `'gelu'` (the exact erf form `x * Phi(x)`, PyTorch's
+   * `nn.GELU()` default), `'geluTanh'` (its tanh approximation, PyTorch `approximate='tanh'`) or `'identity'`.
+   */
   activation?: SEActivation;
   /** `'sigmoid'` (default), `'hardSigmoid'` (PyTorch's), `'tanh'`, `'relu'` or `'identity'`. */
   gate?: SEGate;
@@ -36,7 +39,7 @@ export const SE_LAYOUTS: readonly SELayout[] = ['channels-first', 'channels-last
 /** Every {@link SESqueeze}, default first. */
 export const SE_SQUEEZES: readonly SESqueeze[] = ['avg', 'max', 'avgmax'];
 /** Every {@link SEActivation}, default first. */
-export const SE_ACTIVATIONS: readonly SEActivation[] = ['relu', 'silu', 'gelu', 'identity'];
+export const SE_ACTIVATIONS: readonly SEActivation[] = ['relu', 'silu', 'gelu', 'geluTanh', 'identity'];
 /** Every {@link SEGate}, default first. */
 export const SE_GATES: readonly SEGate[] = ['sigmoid', 'hardSigmoid', 'tanh', 'relu', 'identity'];
 

@@ -175,9 +175,14 @@ export function silu(x: Variable): Variable {
   return activation(x, 'silu');
 }
 
-/** GELU, tanh approximation. Saves: x. */
+/** The exact GELU `x * Phi(x)` (Phi the standard normal CDF; PyTorch's `nn.GELU()` default). Saves: x. */
 export function gelu(x: Variable): Variable {
   return activation(x, 'gelu');
+}
+
+/** GELU's tanh approximation (PyTorch `gelu(approximate='tanh')`), within 5e-4 of {@link gelu}. Saves: x. */
+export function geluTanh(x: Variable): Variable {
+  return activation(x, 'geluTanh');
 }
 
 /** `tanh(x)`. Saves: x. */

@@ -13,7 +13,7 @@ export type Layout = 'channels-first' | 'channels-last';
 export interface RefOptions {
   layout: Layout;
   squeeze: 'avg' | 'max' | 'avgmax';
-  activation: 'relu' | 'silu' | 'gelu' | 'identity';
+  activation: 'relu' | 'silu' | 'gelu' | 'geluTanh' | 'identity';
   gate: 'sigmoid' | 'hardSigmoid' | 'tanh' | 'relu' | 'identity';
 }
 
@@ -60,7 +60,12 @@ export function nonlinearity(kind: string, v: number): number {
     case 'silu':
       return v / (1 + Math.exp(-v));
     case 'gelu':
-      return 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
+      // v Phi(v), Phi(v) = erfc(-v / sqrt 2) / 2: relative precision in the lower tail (the rounding
+      // of v / sqrt 2 costs about v^2 * 1e-16 relative: 1e-14 at v = -10).
+      return 0.5 * v * erfcReference(-v * Math.SQRT1_2);
+    case 'geluTanh':
+      // 0.5 v (1 + tanh(u)) written as v / (1 + exp(-2u)), which does not cancel for v < 0.
+      return v / (1 + Math.exp(-2 * Math.sqrt(2 / Math.PI) * (v + 0.044715 * v ** 3)));
     case 'tanh':
       return Math.tanh(v);
     case 'hardSigmoid':
@@ -70,6 +75,50 @@ export function nonlinearity(kind: string, v: number): number {
     default:
       throw new RangeError(`nonlinearity: unknown kind ${kind}`);
   }
+}
+
+/**
+ * `exp(-x^2)` with x^2 carried exactly as `h^2 + (x - h)(x + h)`, h the float32 nearest x (so h^2
+ * is exact in float64): rounding x^2 first would cost up to x^2 * 2^-53 relative (1e-13 at x = 27).
+ */
+function expMinusSquare(x: number): number {
+  const h = Math.fround(x);
+  return Math.exp(-h * h) * Math.exp(-(x - h) * (x + h));
+}
+
+/**
+ * erf in float64 for the tests, independent of the kernels' `erf` (which uses fitted polynomials):
+ * for |x| < 1 the everywhere-positive series `erf(x) = 2/sqrt(pi) exp(-x^2) sum_n 2^n x^(2n+1) / (2n+1)!!`
+ * summed until the terms stop mattering; beyond, `1 - erfcReference(|x|)`. Relative error about 3e-16.
+ */
+export function erfReference(x: number): number {
+  if (x !== x) return x;
+  const a = Math.abs(x);
+  if (a >= 1) return Math.sign(x) * (1 - erfcReference(a));
+  let term = a;
+  let sum = a;
+  for (let n = 1; term > 1e-18 * sum; n++) {
+    term *= (2 * a * a) / (2 * n + 1);
+    sum += term;
+  }
+  return Math.sign(x) * (2 / Math.sqrt(Math.PI)) * expMinusSquare(a) * sum;
+}
+
+/**
+ * erfc in float64 for the tests, independent of the kernels' `erfc`: for x >= 1 Laplace's
+ * continued fraction `erfc(x) = exp(-x^2) / sqrt(pi) / (x + (1/2) / (x + 1 / (x + (3/2) / (x + ...))))`
+ * evaluated bottom-up from depth 300 (converged to float64 from x = 1 on); for |x| < 1,
+ * `1 - erfReference(x)`; for x <= -1, `2 - erfcReference(-x)`. Relative error within 3e-15 for all
+ * x, the far tail included (erfc(20) = 5.4e-176).
+ */
+export function erfcReference(x: number): number {
+  if (x !== x) return x;
+  if (x <= -1) return 2 - erfcReference(-x);
+  if (x < 1) return 1 - erfReference(x);
+  if (x > 30) return 0; // erfc(27.3) is below the smallest float64
+  let t = x;
+  for (let k = 300; k >= 1; k--) t = x + k / 2 / t;
+  return expMinusSquare(x) / Math.sqrt(Math.PI) / t;
 }
 
 /** Kinks of each nonlinearity, where a finite-difference check is meaningless. */
