@@ -10,14 +10,14 @@
 import { SEOptionError, SEShapeError, SETypeError, describeValue } from '../errors.js';
 import { checkSEParams, type SEParams } from '../params.js';
 import { checkTensor, formatShape, gatherDense, isFloat32Array, plainTensor, type CheckedTensor, type FloatTensor, type PlainTensor } from '../tensor.js';
-import type { SafetensorsEntry } from './safetensors.js';
+import type { SafetensorsEntry, SafetensorsWriteTensor } from './safetensors.js';
 
 /**
- * A state dict as the functions here take it: tensors by name, FloatTensors or anything
- * {@link readSafetensors} returns (integer entries such as BatchNorm's `num_batches_tracked` are
- * fine where they are not SE weights).
+ * A state dict as the functions here take it: tensors by name, FloatTensors, anything
+ * {@link readSafetensors} returns or {@link writeSafetensors} takes (integer entries such as
+ * BatchNorm's `num_batches_tracked` are fine where they are not SE weights; SE weights are float32).
  */
-type StateDict = Readonly<Record<string, FloatTensor | SafetensorsEntry>>;
+type StateDict = Readonly<Record<string, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor>>;
 
 /**
  * Where a set of SE weights comes from, which fixes their names and layout:
@@ -89,6 +89,12 @@ export interface LoadSEParamsOptions {
   prefix?: string;
   /** The naming convention; detected from the keys present when absent. */
   convention?: SEWeightConvention;
+  /** When given, the block must have this many channels (C). */
+  channels?: number;
+  /** When given, the block must have this hidden width (R). */
+  hidden?: number;
+  /** When given, the block must have a bias (true) or none (false). */
+  bias?: boolean;
 }
 
 /** Options of {@link saveSEParams}. */
@@ -158,16 +164,16 @@ function candidatePrefixes(tensors: object): string[] {
   return [...found].sort();
 }
 
-function detectConvention(fn: string, tensors: object, prefix: string): SEWeightConvention {
+function detectConvention(fn: string, tensors: StateDict, prefix: string): SEWeightConvention {
   const matches = DETECTED.filter((c) => {
     const k = KEYS[c];
     const keras = c === 'keras';
     return [k.w1, k.b1, k.w2, k.b2].some((n) => findKey(tensors, prefix, n, keras) !== null);
   });
   if (matches.length === 1) return matches[0];
-  // Keys of several conventions: the one with both weights present wins, if only one has them.
-  const complete = matches.filter((c) => findKey(tensors, prefix, KEYS[c].w1, c === 'keras') !== null && findKey(tensors, prefix, KEYS[c].w2, c === 'keras') !== null);
-  if (complete.length === 1) return complete[0];
+  // Keys of several conventions: the one that forms a whole block (as listSEBlocks sees it) wins, if only one does.
+  const whole = matches.filter((c) => seBlockAt(fn, tensors, prefix, c) !== null);
+  if (whole.length === 1) return whole[0];
   if (matches.length > 1) {
     throw new SEOptionError(
       `${fn}: tensors hold keys of several conventions under prefix '${prefix}' (${matches.join(', ')}); ` +
@@ -218,14 +224,17 @@ function transpose(src: Float32Array, rows: number, cols: number): Float32Array 
  * record of FloatTensors), checking every shape and copying into fresh Float32Arrays (the result
  * never aliases `tensors`, and `tensors` is not modified). Keys other than the block's are ignored,
  * whatever their dtype. When keys of several conventions sit under the prefix, the one convention
- * with both weights present is used; if more than one has both, pass `convention`.
+ * whose keys form a whole block (see {@link listSEBlocks}) is used; if more than one does, pass
+ * `convention`.
  * @param tensors tensors by name, e.g. a whole model's state dict
  * @param opts `prefix` prepended to every key (`'layer1.0.se.'`, `'block2a_'`); `convention` to skip
- *   auto-detection (see {@link SEWeightConvention})
+ *   auto-detection (see {@link SEWeightConvention}); `channels`, `hidden`, `bias`: what the block
+ *   must have, so an {@link SEBlockInfo} from {@link listSEBlocks} can be passed as `opts` as it is
  * @returns the block's params, in SEParams' PyTorch layout
  * @throws SETypeError naming every key looked for when none match, a missing weight, or a weight
- *   that is not float32 (e.g. an I64 entry); SEShapeError naming the key and the expected vs received shape; SEOptionError for bad options
- *   or keys of several conventions under one prefix
+ *   that is not float32 (e.g. an I64 entry); SEShapeError naming the key and the expected vs
+ *   received shape, or a block that is not the `channels`/`hidden`/`bias` asked for; SEOptionError
+ *   for bad options or keys of several conventions under one prefix
  * @example loadSEParams(readSafetensors(bytes), { prefix: 'layer1.0.se.' })
  */
 export function loadSEParams(tensors: StateDict, opts?: LoadSEParamsOptions): SEParams {
@@ -233,15 +242,24 @@ export function loadSEParams(tensors: StateDict, opts?: LoadSEParamsOptions): SE
   if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) {
     throw new SETypeError(`${fn}: tensors must be an object of tensors by name but got ${describeValue(tensors)}`);
   }
-  const o = checkOptions(fn, opts, ['prefix', 'convention']);
-  const prefix = o.prefix === undefined ? '' : o.prefix;
+  const o = checkOptions(fn, opts, ['prefix', 'convention', 'channels', 'hidden', 'bias']);
+  const { prefix: prefixOpt, convention: conventionOpt, channels: wantChannels, hidden: wantHidden, bias: wantBias } = o;
+  const prefix = prefixOpt === undefined ? '' : prefixOpt;
   checkPrefix(fn, prefix);
+  for (const [name, v] of [['channels', wantChannels], ['hidden', wantHidden]] as const) {
+    if (v !== undefined && !(typeof v === 'number' && Number.isSafeInteger(v) && v > 0)) {
+      throw new SEOptionError(`${fn}: opts.${name} must be a positive integer but is ${describeValue(v)}`);
+    }
+  }
+  if (wantBias !== undefined && typeof wantBias !== 'boolean') {
+    throw new SEOptionError(`${fn}: opts.bias must be true or false but is ${describeValue(wantBias)}`);
+  }
   let convention: SEWeightConvention;
-  if (o.convention === undefined) {
+  if (conventionOpt === undefined) {
     convention = detectConvention(fn, tensors, prefix);
   } else {
-    checkConvention(fn, 'opts.convention', o.convention);
-    convention = o.convention;
+    checkConvention(fn, 'opts.convention', conventionOpt);
+    convention = conventionOpt;
   }
   const keras = convention === 'keras';
   const names = KEYS[convention];
@@ -297,6 +315,17 @@ export function loadSEParams(tensors: StateDict, opts?: LoadSEParamsOptions): SE
   };
   const b1t = bias(b1Key, R, `R = ${R}`);
   const b2t = bias(b2Key, C, `C = ${C}`);
+  const source = `${quote(w1Key)} with shape ${formatShape(w1t.shape)}`;
+  if (wantChannels !== undefined && wantChannels !== C) {
+    throw new SEShapeError(`${fn}: opts.channels is ${wantChannels} but the block has C = ${C} (from ${source})`);
+  }
+  if (wantHidden !== undefined && wantHidden !== R) {
+    throw new SEShapeError(`${fn}: opts.hidden is ${wantHidden} but the block has R = ${R} (from ${source})`);
+  }
+  const hasBias = b1t !== null || b2t !== null;
+  if (wantBias !== undefined && wantBias !== hasBias) {
+    throw new SEShapeError(`${fn}: opts.bias is ${wantBias} but the block under prefix '${prefix}' has ${hasBias ? 'a bias' : 'no bias'}`);
+  }
 
   const w1 = keras ? transpose(copyDense(w1t), C, R) : copyDense(w1t);
   const w2 = keras ? transpose(copyDense(w2t), R, C) : copyDense(w2t);
@@ -372,6 +401,39 @@ function compareNatural(a: string, b: string): number {
 }
 
 /**
+ * The SE block of `convention` under `prefix`, when its tensors are there and their shapes agree
+ * (see {@link listSEBlocks}), else null.
+ */
+function seBlockAt(fn: string, tensors: StateDict, prefix: string, convention: SEWeightConvention): SEBlockInfo | null {
+  const keras = convention === 'keras';
+  const names = KEYS[convention];
+  const w1Key = findKey(tensors, prefix, names.w1, keras);
+  const w2Key = findKey(tensors, prefix, names.w2, keras);
+  if (w1Key === null || w2Key === null) return null;
+  if ((convention === 'timm' || convention === 'torchvision') && (hasOwn(tensors, `${prefix}bn.weight`) || hasOwn(tensors, `${prefix}bn.running_mean`))) return null;
+  const w1 = seTensorAt(fn, tensors, w1Key);
+  const w2 = seTensorAt(fn, tensors, w2Key);
+  if (w1 === null || w2 === null) return null;
+  const dims1 = matrixDims(w1.shape, keras);
+  const dims2 = matrixDims(w2.shape, keras);
+  if (dims1 === null || dims2 === null) return null;
+  const [R, C] = keras ? [dims1[1], dims1[0]] : dims1;
+  const [rows2, cols2] = keras ? [dims2[1], dims2[0]] : dims2;
+  if (rows2 !== C || cols2 !== R || R > C) return null;
+  // A bias: absent (false), fitting (true), or present and wrong (null: not a block).
+  const bias = (name: string, size: number): boolean | null => {
+    const key = findKey(tensors, prefix, name, keras);
+    if (key === null) return false;
+    const b = seTensorAt(fn, tensors, key);
+    return b !== null && b.shape.length === 1 && b.shape[0] === size ? true : null;
+  };
+  const b1 = bias(names.b1, R);
+  const b2 = bias(names.b2, C);
+  if (b1 === null || b2 === null) return null;
+  return { prefix, convention, channels: C, hidden: R, bias: b1 || b2 };
+}
+
+/**
  * Finds every SE block in a state dict, e.g. a whole model's `readSafetensors` result, whatever else
  * it holds (convolutions, BatchNorm statistics, I64 `num_batches_tracked`, other dtypes).
  *
@@ -384,8 +446,8 @@ function compareNatural(a: string, b: string): number {
  * with a BatchNorm is not listed (see {@link loadSEParams}). Names and shapes are all it looks at:
  * a plain two-layer bottleneck named like an SE block and shaped like one is listed too.
  *
- * `loadSEParams(tensors, { prefix, convention })` loads each block found; `{ prefix }` alone does
- * too unless two conventions have blocks under one prefix.
+ * `loadSEParams(tensors, block)` loads each block found (`{ prefix: block.prefix }` alone does too,
+ * unless two conventions have blocks under one prefix).
  * @param tensors tensors by name (not modified)
  * @returns the blocks, ordered by prefix with digit runs compared as numbers (`features.2.` before
  *   `features.10.`, so a model's blocks come in layer order whatever order its file lists them in),
@@ -394,7 +456,7 @@ function compareNatural(a: string, b: string): number {
  *   tensor under an SE name whose view does not fit its data
  * @example
  * const tensors = readSafetensors(bytes);
- * const blocks = listSEBlocks(tensors).map((b) => loadSEParams(tensors, { prefix: b.prefix, convention: b.convention }));
+ * const blocks = listSEBlocks(tensors).map((block) => loadSEParams(tensors, block));
  */
 export function listSEBlocks(tensors: StateDict): SEBlockInfo[] {
   const fn = 'listSEBlocks';
@@ -417,31 +479,8 @@ export function listSEBlocks(tensors: StateDict): SEBlockInfo[] {
   }
   const found: SEBlockInfo[] = [];
   for (const { prefix, convention } of candidates) {
-    const keras = convention === 'keras';
-    const names = KEYS[convention];
-    const w1Key = findKey(tensors, prefix, names.w1, keras);
-    const w2Key = findKey(tensors, prefix, names.w2, keras);
-    if (w1Key === null || w2Key === null) continue;
-    if (convention === 'timm' && (hasOwn(tensors, `${prefix}bn.weight`) || hasOwn(tensors, `${prefix}bn.running_mean`))) continue;
-    const w1 = seTensorAt(fn, tensors, w1Key);
-    const w2 = seTensorAt(fn, tensors, w2Key);
-    if (w1 === null || w2 === null) continue;
-    const dims1 = matrixDims(w1.shape, keras);
-    const dims2 = matrixDims(w2.shape, keras);
-    if (dims1 === null || dims2 === null) continue;
-    const [R, C] = keras ? [dims1[1], dims1[0]] : dims1;
-    const [rows2, cols2] = keras ? [dims2[1], dims2[0]] : dims2;
-    if (rows2 !== C || cols2 !== R || R > C) continue;
-    const biasFits = (name: string, size: number): boolean | null => {
-      const key = findKey(tensors, prefix, name, keras);
-      if (key === null) return false;
-      const b = seTensorAt(fn, tensors, key);
-      return b !== null && b.shape.length === 1 && b.shape[0] === size ? true : null;
-    };
-    const b1 = biasFits(names.b1, R);
-    const b2 = biasFits(names.b2, C);
-    if (b1 === null || b2 === null) continue;
-    found.push({ prefix, convention, channels: C, hidden: R, bias: b1 || b2 });
+    const block = seBlockAt(fn, tensors, prefix, convention);
+    if (block !== null) found.push(block);
   }
   return found.sort((a, b) => compareNatural(a.prefix, b.prefix) || DETECTED.indexOf(a.convention) - DETECTED.indexOf(b.convention));
 }
