@@ -1,33 +1,37 @@
 // @ts-check
 /**
- * se-kernels benchmark: se-kernels against TensorFlow.js (CPU, WASM), onnxruntime-node, a naive
- * JS SE block and the JS floor, side by side in one process, on the SPEC's standard shapes.
+ * se-kernels benchmark: se-kernels against the JS floors, a naive JS SE block, TensorFlow.js (CPU,
+ * WASM) and onnxruntime-node, side by side in one process, on the SPEC's standard shapes and on two
+ * whole networks' SE blocks (SE-ResNet-50 at batch 8, MobileNetV3-small at batch 1).
  *
- *   node --expose-gc bench/main.mjs [--quick] [--systems=a,b] [--shapes=i,j] [--out=file.json]
+ *   node --expose-gc bench/main.mjs [--quick] [--systems=a,b] [--cases=i,j] [--out=file.json]
  *
  * (bench/run installs the bench's dependencies and builds the library first when needed.)
- * 1. Checks every system's outputs on every shape against a float64 reference; stops on a mismatch.
- * 2. Times every system on each shape, interleaved (lib/measure.mjs), and prints medians with
- *    p25-p75, ratios against the targets of issue 4, and what the time budget cut.
- * 3. Writes the results to bench/results/latest.json and the tables to bench/results/latest.md.
+ * Case by case: builds the inputs, checks every system's outputs against a float64 reference
+ * (stops on a mismatch, before timing that case), times every system in interleaved rounds
+ * (lib/measure.mjs), frees the case. Then prints the markdown report (medians of per-round medians
+ * with their range, the targets of issue 12 with ✓/✗, ratios, what was skipped or cut) and writes
+ * it to bench/results/latest.md, everything else to bench/results/latest.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SHAPES, REDUCTION, makeCase } from './lib/cases.mjs';
+import { BIG_SHAPES, REDUCTION, SHAPES, WORKLOADS, selectCases } from './lib/cases.mjs';
 import { closeWorkers } from './lib/isolate.mjs';
 import { distUrl, testing } from './lib/library.mjs';
-import { MODES, hasGc, stats, timeInterleaved } from './lib/measure.mjs';
+import { MODES, collectGarbage, hasGc, stats, timeInterleaved } from './lib/measure.mjs';
 import { checkForwardAgainstTesting, checkGradientsAgainstTesting, reference } from './lib/reference.mjs';
 import { fmtCell, fmtMs, fmtRatio, machine, mdTable, otherLoadMeter } from './lib/report.mjs';
 
 // ---------------------------------------------------------------------------------------- options
-const USAGE = `usage: bench/run [--quick] [--systems=LIST] [--shapes=LIST] [--out=FILE]
-  --quick          about ${MODES.quick.budgetMs} ms per system and shape (under a minute in all)
-                   instead of ${MODES.full.budgetMs} ms (the default, full mode: about 6 minutes)
-  --systems=LIST   only these systems, by family or id prefix, e.g. se-kernels,floor,tfjs-wasm,ORT
-  --shapes=LIST    only these standard shapes, by index 0-4 or as N,C,H,W with x: 8x64x56x56
+const USAGE = `usage: bench/run [--quick] [--systems=LIST] [--cases=LIST] [--out=FILE]
+  --quick          ${MODES.quick.budgetMs} ms per system and case in ${MODES.quick.rounds} rounds (about 2 minutes in all)
+                   instead of ${MODES.full.budgetMs} ms in ${MODES.full.rounds} rounds (the default, full mode: about 15 minutes)
+  --systems=LIST   only these systems, by family or id prefix, e.g. se-kernels,floor,tfjs-wasm,ORT,SEThreads
+  --cases=LIST     only these cases: standard shapes by index 0-4 or as NxCxHxW (8x64x56x56),
+                   workloads by id (${WORKLOADS.map((w) => w.id).join(', ')}), or "shapes" / "workloads"
+                   (--shapes=LIST is the same option)
   --out=FILE       JSON results (default bench/results/latest.json; the markdown goes beside it)`;
 
 const args = process.argv.slice(2);
@@ -38,7 +42,7 @@ if (args.includes('--help') || args.includes('-h')) {
   process.exit(0);
 }
 for (const a of args) {
-  if (!/^--(quick|full|systems=.+|shapes=.+|out=.+)$/.test(a)) {
+  if (!/^--(quick|full|systems=.+|cases=.+|shapes=.+|out=.+)$/.test(a)) {
     console.error(`bench: unknown argument ${a}\n${USAGE}`);
     process.exit(2);
   }
@@ -46,12 +50,9 @@ for (const a of args) {
 const modeName = args.includes('--quick') ? 'quick' : 'full';
 const mode = MODES[modeName];
 const outJson = opt('out') ?? fileURLToPath(new URL('results/latest.json', import.meta.url));
-const shapeFilter = opt('shapes')?.split(',');
-const shapes = SHAPES.filter(
-  (s, i) => !shapeFilter || shapeFilter.includes(String(i)) || shapeFilter.includes(s.join('x')),
-);
-if (shapes.length === 0) {
-  console.error(`bench: --shapes matches none of ${SHAPES.map((s) => s.join('x')).join(', ')}`);
+const cases = selectCases((opt('cases') ?? opt('shapes'))?.split(','));
+if (cases.length === 0) {
+  console.error(`bench: --cases matches none of ${[...SHAPES.map((s) => s.join('x')), ...WORKLOADS.map((w) => w.id)].join(', ')}`);
   process.exit(2);
 }
 const t0 = performance.now();
@@ -91,161 +92,281 @@ const meta = {
     tfjs: `${tfInfo.version} (cpu; wasm: SIMD ${tfInfo.wasmSimd ? 'on' : 'OFF'}, ${tfInfo.wasmMultithread ? 'multithreaded' : '1 thread'})`,
     onnxruntimeNode: mods.ort.version,
   },
-  block: { reduction: REDUCTION, bias: true, squeeze: 'avg', activation: 'relu', gate: 'sigmoid', layout: 'channels-first', dtype: 'float32' },
+  seThreadsDefaultThreads: mods.se.defaultThreads,
+  block: { reduction: REDUCTION, bias: true, squeeze: 'avg', activation: 'relu', gate: 'sigmoid (MobileNetV3-small: hardSigmoid)', layout: 'channels-first', dtype: 'float32' },
 };
 const lib = meta.library;
 const libLine = `se-kernels ${lib.version}${lib.commit ? ` @ ${lib.commit}` : ` from ${lib.dist}`}${lib.srcModified ? ' (src/ has uncommitted changes)' : ''}`;
-console.log(`# se-kernels benchmark (${modeName} mode)\n`);
-console.log(`${meta.cpu} (${meta.logicalCores} logical cores, ${meta.memoryGiB} GiB), ${meta.platform}; Node ${meta.node} (V8 ${meta.v8}); ${meta.date}`);
-console.log(`${libLine}; TensorFlow.js ${meta.peers.tfjs}; onnxruntime-node ${meta.peers.onnxruntimeNode}`);
-console.log(
-  `per system and shape: ${mode.budgetMs} ms timed in ${mode.rounds} interleaved rounds, at least ${mode.minSamples} calls; ` +
-    `warm-up at least ${mode.warmupMs} ms and ${mode.warmupCalls} call(s), the output check's call included; load average at start ${meta.loadAverageAtStart.join(' ')}`,
-);
-if (!mods.se.hasWorkspace) console.log('note: this se-kernels build has no SEWorkspace, so only the plain calls are timed');
-if (!hasGc) console.log('warning: run node with --expose-gc (bench/run does): no GC between slices, so garbage may be collected on another system\'s clock');
+if (!hasGc) progress('warning: run node with --expose-gc (bench/run does): no GC between slices, so garbage may be collected on another system\'s clock');
 
-// ---------------------------------------------------------------------------------------- check
-console.log('\n## Correctness (before timing)\n');
-const refGradErr = checkGradientsAgainstTesting();
-console.log(
-  `Reference: float64, analytic; its forward matches se-kernels/testing's seReference on every shape (< 1e-12), ` +
-    `its gradients match float64 central differences to ${refGradErr.toExponential(1)} on (2,32,3,3).`,
-);
-console.log('Max relative error against it (max |out - ref| / max |ref|, per output, worst over the outputs listed):\n');
+// ---------------------------------------------------------------------------------------- run
+const refGradErr = Math.max(checkGradientsAgainstTesting('sigmoid'), checkGradientsAgainstTesting('hardSigmoid'));
 
-/** @type {{ system: string, shape: string, errors: Record<string, number>, worst: number, tol: number, ok: boolean }[]} */
+/** @type {{ system: string, case: string, errors: Record<string, number>, worst: number, tol: number, ok: boolean }[]} */
 const checks = [];
-/** Every shape's case, reference and set-up systems; the check call is their first warm-up call. */
-const prepared = [];
-for (const shape of shapes) {
-  const c = makeCase(shape);
-  progress(`check ${c.key}`);
-  const ref = reference(c);
-  checkForwardAgainstTesting(c, ref);
+/** @type {{ system: string, family: string, pass: string, case: string, reason: string }[]} */
+const skipped = [];
+/** @type {{ system: string, case: string, rounds: number, why: string }[]} */
+const fewerRounds = [];
+/** @type {{ case: string, system: string, family: string, pass: string, diagnostic: boolean, rounds: number[][], stats: import('./lib/measure.mjs').Stats }[]} */
+const results = [];
+/** @type {{ key: string, id: string, kind: string, title: string, blocks: number, elements: number }[]} */
+const caseInfo = [];
+
+for (const [ci, cs] of cases.entries()) {
+  progress(`${cs.key} (${ci + 1}/${cases.length}): inputs and float64 reference`);
+  let c = cs.build();
+  caseInfo.push({ key: c.key, id: c.id, kind: c.kind, title: c.title, blocks: c.blocks.length, elements: c.elements });
+  /** @type {import('./lib/reference.mjs').Reference[] | null} */
+  let refs = c.blocks.map((b) => reference(b, c.gate));
+  progress(`${cs.key}: reference computed`);
+  // The reference against se-kernels/testing's independent forward, once per distinct block shape.
+  const seen = new Set();
+  c.blocks.forEach((b, i) => {
+    if (seen.has(b.key)) return;
+    seen.add(b.key);
+    checkForwardAgainstTesting(b, c.gate, /** @type {import('./lib/reference.mjs').Reference[]} */ (refs)[i]);
+  });
+
+  progress(`${cs.key}: set up and check ${systems.length} systems`);
+  /** @type {{ id: string, sys: import('./systems/types.mjs').System, inst: import('./systems/types.mjs').Instance, checkMs: number, maxRounds: number | null }[]} */
   const entries = [];
   for (const sys of systems) {
-    const inst = await sys.setup(c, ref);
+    const reason = sys.skip?.(c, modeName) ?? null;
+    if (reason !== null) {
+      skipped.push({ system: sys.id, family: sys.family, pass: sys.pass, case: c.key, reason });
+      continue;
+    }
+    const setupStart = performance.now();
+    const inst = await sys.setup(c, refs);
     const start = performance.now();
-    const out = await inst.outputs();
+    const outs = await inst.outputs();
     const checkMs = performance.now() - start;
+    if (performance.now() - setupStart > 2000) progress(`  ${sys.id}: set up in ${fmtMs(start - setupStart)} ms, checked in ${fmtMs(checkMs)} ms`);
     /** @type {Record<string, number>} */
     const errors = {};
-    for (const [k, v] of Object.entries(out)) {
-      if (v === null || v === undefined) continue;
-      errors[k] = testing.relativeError(v, /** @type {any} */ (ref)[k]);
-    }
-    const worst = Math.max(...Object.values(errors).map((e) => (Number.isNaN(e) ? Infinity : e)));
-    checks.push({ system: sys.id, shape: c.key, errors, worst, tol: sys.tol, ok: worst <= sys.tol });
-    entries.push({ id: sys.id, sys, inst, checkMs });
+    outs.forEach((out, b) => {
+      for (const [k, v] of Object.entries(out)) {
+        if (v === null || v === undefined) continue;
+        const e = testing.relativeError(v, /** @type {any} */ (refs)[b][k]);
+        errors[k] = Math.max(errors[k] ?? 0, Number.isNaN(e) ? Infinity : e);
+      }
+    });
+    const worst = Math.max(...Object.values(errors));
+    checks.push({ system: sys.id, case: c.key, errors, worst, tol: sys.tol, ok: worst <= sys.tol });
+    const fewer = sys.fewerRounds?.(c, modeName) ?? null;
+    if (fewer !== null) fewerRounds.push({ system: sys.id, case: c.key, rounds: fewer.rounds, why: fewer.why });
+    entries.push({ id: sys.id, sys, inst, checkMs, maxRounds: fewer?.rounds ?? null });
   }
-  prepared.push({ c, entries });
-}
-{
-  const header = ['system', 'outputs', ...shapes.map((s) => s.join(',')), 'tolerance'];
-  // (the first two columns are text)
-  const rows = systems.map((sys) => {
-    const mine = checks.filter((k) => k.system === sys.id);
-    return [
-      sys.id,
-      Object.keys(mine[0].errors).join(' '),
-      ...mine.map((k) => `${k.worst.toExponential(1)}${k.ok ? '' : ' FAIL'}`),
-      sys.tol.toExponential(0),
-    ];
-  });
-  console.log(mdTable(header, rows, 2));
-}
-const failed = checks.filter((k) => !k.ok);
-if (failed.length > 0) {
-  console.error('\nbench: OUTPUT CHECK FAILED, nothing timed:');
-  for (const f of failed) console.error(`  ${f.system} on ${f.shape}: ${JSON.stringify(f.errors)} (tolerance ${f.tol})`);
-  process.exit(1);
-}
-console.log(`\nAll ${checks.length} checks pass.`);
+  refs = null;
+  const failed = checks.filter((k) => !k.ok);
+  if (failed.length > 0) {
+    console.error('\nbench: OUTPUT CHECK FAILED, stopping before timing:');
+    for (const f of failed) console.error(`  ${f.system} on ${f.case}: ${JSON.stringify(f.errors)} (tolerance ${f.tol})`);
+    await closeWorkers();
+    process.exit(1);
+  }
 
-// ---------------------------------------------------------------------------------------- time
-/** @type {{ shape: string, system: string, family: string, pass: string, diagnostic: boolean, samples: number[], stats: import('./lib/measure.mjs').Stats }[]} */
-const results = [];
-for (const [i, { c, entries }] of prepared.entries()) {
-  progress(`time ${c.key} (${i + 1}/${prepared.length})`);
-  const samples = await timeInterleaved(entries, mode);
+  progress(`${cs.key}: timing (${entries.length} systems, ${mode.rounds} rounds)`);
+  const rounds = await timeInterleaved(entries, mode);
   for (const { id, sys, inst } of entries) {
     await inst.dispose?.();
-    const s = /** @type {number[]} */ (samples.get(id));
-    results.push({ shape: c.key, system: id, family: sys.family, pass: sys.pass, diagnostic: !!sys.diagnostic, samples: s, stats: stats(s) });
+    const r = /** @type {number[][]} */ (rounds.get(id));
+    results.push({ case: c.key, system: id, family: sys.family, pass: sys.pass, diagnostic: !!sys.diagnostic, rounds: r, stats: stats(r) });
   }
   entries.length = 0;
+  c = /** @type {any} */ (null);
+  collectGarbage();
 }
 const elapsedS = (performance.now() - t0) / 1000;
 
 // ---------------------------------------------------------------------------------------- report
-/** @param {string} shape @param {string} family @param {string} pass */
-const find = (shape, family, pass) => results.find((r) => r.shape === shape && r.family === family && r.pass === pass)?.stats;
-const keys = shapes.map((s) => s.join(','));
+const keys = caseInfo.map((c) => c.key);
 const families = [...new Set(systems.map((s) => s.family))];
+/** @param {string} key @param {string} family @param {string} pass */
+const find = (key, family, pass) => results.find((r) => r.case === key && r.family === family && r.pass === pass);
 
-/** @type {{ pass: 'fwd' | 'fb', label: string, vs: string[], target: number | null }[]} */
-const RATIOS = [
-  { pass: 'fwd', label: '/ JS floor', vs: ['JS floor'], target: 1.15 },
-  { pass: 'fwd', label: '/ floor+alloc', vs: ['floor+alloc'], target: null },
-  { pass: 'fwd', label: '/ tfjs-wasm', vs: ['tfjs-wasm'], target: 0.5 },
-  { pass: 'fwd', label: '/ tfjs-cpu', vs: ['tfjs-cpu'], target: 0.02 },
-  { pass: 'fwd', label: '/ ORT best of 1T, 2T', vs: ['ORT 1T', 'ORT 2T'], target: 1 },
-  { pass: 'fb', label: '/ JS floor', vs: ['JS floor'], target: 1.15 },
-  { pass: 'fb', label: '/ floor+alloc', vs: ['floor+alloc'], target: null },
-  { pass: 'fb', label: '/ tfjs-wasm', vs: ['tfjs-wasm'], target: 0.5 },
-  { pass: 'fb', label: '/ tfjs-cpu', vs: ['tfjs-cpu'], target: 0.02 },
+/**
+ * The ratio mine / best of others (medians of per-round medians), and its range over the rounds
+ * both were timed in (each round's medians, which ran side by side).
+ * @param {string} key @param {string} family @param {string[]} vs @param {string} pass
+ * @returns {{ ratio: number, lo: number, hi: number } | null}
+ */
+function ratioOf(key, family, vs, pass) {
+  const mine = find(key, family, pass);
+  const others = vs.map((f) => find(key, f, pass)).filter((r) => r !== undefined);
+  if (!mine || others.length === 0) return null;
+  const ratio = mine.stats.median / Math.min(...others.map((o) => o.stats.median));
+  const per = [];
+  for (let r = 0; r < mine.stats.rounds; r++) {
+    const o = others.map((x) => x.stats.roundMedians[r]).filter((v) => v !== undefined);
+    if (o.length === others.length) per.push(mine.stats.roundMedians[r] / Math.min(...o));
+  }
+  return { ratio, lo: per.length ? Math.min(...per) : ratio, hi: per.length ? Math.max(...per) : ratio };
+}
+
+/**
+ * The targets of issue 12. `cases`: the case keys a target applies to (all when absent).
+ * @type {{ id: string, label: string, family: string, pass: 'fwd' | 'fb', vs: string[], max: number, cases?: string[] }[]}
+ */
+const TARGETS = [
+  { id: 'plain-fwd-floor', label: '`seForward` / JS floor (block)', family: 'se-kernels', pass: 'fwd', vs: ['JS floor (block)'], max: 1.25 },
+  { id: 'plain-fb-floor', label: '`seForward` + `seBackward` / JS floor (block)', family: 'se-kernels', pass: 'fb', vs: ['JS floor (block)'], max: 1.25 },
+  { id: 'ws-fwd-floor', label: 'with a workspace, forward / JS floor (block)', family: 'se-kernels ws', pass: 'fwd', vs: ['JS floor (block)'], max: 1.1 },
+  { id: 'ws-fb-floor', label: 'with a workspace, forward + backward / JS floor (block)', family: 'se-kernels ws', pass: 'fb', vs: ['JS floor (block)'], max: 1.1 },
+  { id: 'plain-fb-wasm', label: '`seForward` + `seBackward` / tfjs-wasm', family: 'se-kernels', pass: 'fb', vs: ['tfjs-wasm'], max: 0.5 },
+  { id: 'plain-fb-cpu', label: '`seForward` + `seBackward` / tfjs-cpu', family: 'se-kernels', pass: 'fb', vs: ['tfjs-cpu'], max: 0.02 },
+  {
+    id: 'threads-fwd-ort',
+    label: 'SEThreads forward / ORT best of 1T, 2T',
+    family: 'SEThreads',
+    pass: 'fwd',
+    vs: ['ORT 1T', 'ORT 2T'],
+    max: 1,
+    cases: [...BIG_SHAPES, WORKLOADS[0].key],
+  },
+  { id: 'threads-fb-wasm', label: 'SEThreads forward + backward / tfjs-wasm', family: 'SEThreads', pass: 'fb', vs: ['tfjs-wasm'], max: 0.4 },
 ];
-/** The se-kernels calls compared: plain SPEC calls, and with a reusable workspace. */
-const SE_CALLS = [
-  { family: 'se-kernels', call: 'plain' },
-  { family: 'se-kernels ws', call: 'workspace' },
-  { family: 'se-kernels 2T', call: '2 threads, x shared' },
-  { family: 'se-kernels 2T copy', call: '2 threads, x copied' },
-].filter((v) => families.includes(v.family));
-/** @type {{ shape: string, call: string, pass: string, vs: string, ratio: number | null, target: number | null, met: boolean | null }[]} */
-const ratios = [];
-for (const key of keys) {
-  for (const { family, call } of SE_CALLS) {
-    for (const r of RATIOS) {
-      const mine = find(key, family, r.pass);
-      const peerMedians = r.vs.map((f) => find(key, f, r.pass)?.median).filter((v) => v !== undefined);
-      const ratio = mine && peerMedians.length > 0 ? mine.median / Math.min(.../** @type {number[]} */ (peerMedians)) : null;
-      ratios.push({ shape: key, call, pass: r.pass, vs: r.label.slice(2), ratio, target: r.target, met: ratio === null || r.target === null ? null : ratio <= r.target });
-    }
+
+/** @type {{ target: string, case: string, ratio: number | null, lo: number | null, hi: number | null, max: number, met: boolean | null }[]} */
+const targetResults = [];
+for (const t of TARGETS) {
+  for (const key of keys) {
+    if (t.cases && !t.cases.includes(key)) continue;
+    const r = ratioOf(key, t.family, t.vs, t.pass);
+    targetResults.push({ target: t.id, case: key, ratio: r?.ratio ?? null, lo: r?.lo ?? null, hi: r?.hi ?? null, max: t.max, met: r === null ? null : r.ratio <= t.max });
   }
 }
 
 const md = [];
-md.push(`Measured by \`npm run bench${modeName === 'quick' ? ' -- --quick' : ''}\` on ${meta.cpu} (${meta.logicalCores} logical cores), ${meta.platform}, Node ${meta.node}, ${meta.date.slice(0, 10)}; ${libLine}.`);
+md.push(`# se-kernels benchmark (${modeName} mode)\n`);
+md.push(
+  `Measured by \`npm run bench${modeName === 'quick' ? ' -- --quick' : ''}\` on ${meta.cpu} (${meta.logicalCores} logical cores, ${meta.memoryGiB} GiB), ${meta.platform}, ` +
+    `Node ${meta.node} (V8 ${meta.v8}), ${meta.date.slice(0, 16).replace('T', ' ')} UTC; ${libLine}.`,
+);
 md.push(`Peers: TensorFlow.js ${meta.peers.tfjs}, onnxruntime-node ${meta.peers.onnxruntimeNode} (CPU EP).`);
 md.push(
-  `SE block r = ${REDUCTION}, bias, avg squeeze, relu, sigmoid, float32 NCHW. Milliseconds per call, median (p25–p75); ` +
-    `all systems in one process, interleaved per shape, ${mode.budgetMs} ms per system and shape (${modeName} mode).`,
+  `SE blocks with bias, avg squeeze, relu, float32 NCHW; the standard shapes r = ${REDUCTION} with sigmoid; ` +
+    `${WORKLOADS.map((w) => w.title).join('; ')}. One call on a workload runs every block (forward), or every forward and then every backward in reverse order.`,
 );
+md.push(
+  `Milliseconds per call: the median of ${mode.rounds} interleaved rounds' medians (the smallest–largest round median); ` +
+    `all systems in one process, interleaved per case, ${mode.budgetMs} ms per system and case, ${mode.sliceCalls > 1 ? `at least ${mode.sliceCalls} calls per round` : 'at least one call per round'}; ` +
+    `a system whose one call is longer than its round's slice is timed in ${mode.slowRounds} rounds of one call.`,
+);
+
+// Correctness
+md.push('\n## Correctness (before timing)\n');
+md.push(
+  `Every output of every system against a float64 reference (its forward matches se-kernels/testing's seReference to < 1e-12 on every block shape, ` +
+    `its gradients match float64 central differences to ${refGradErr.toExponential(1)}): max relative error (max |out - ref| / max |ref|), worst over the outputs and blocks; ` +
+    `tolerance 1e-5 for the JS systems, 1e-4 for the float32-accumulating peers.\n`,
+);
+{
+  const header = ['system', 'outputs', ...keys];
+  const rows = systems.map((sys) => {
+    const mine = checks.filter((k) => k.system === sys.id);
+    return [
+      sys.id,
+      mine.length ? Object.keys(mine[0].errors).join(' ') : '',
+      ...keys.map((key) => {
+        const k = mine.find((q) => q.case === key);
+        return k ? `${k.worst.toExponential(1)}` : 'skipped';
+      }),
+    ];
+  });
+  md.push(mdTable(header, rows, 2));
+  md.push(`\nAll ${checks.length} checks pass.`);
+}
+
+// Times
+md.push('\n## Times\n');
 for (const [pass, title, fams] of /** @type {const} */ ([
   ['fwd', 'Forward', families],
   ['fb', 'Forward + backward', families.filter((f) => !f.startsWith('ORT'))],
 ])) {
   md.push(`\n**${title}** (ms)\n`);
-  md.push(mdTable(['N,C,H,W', ...fams], keys.map((k) => [k, ...fams.map((f) => fmtCell(find(k, f, pass)))])));
-}
-for (const [pass, title] of /** @type {const} */ ([
-  ['fwd', 'forward'],
-  ['fb', 'forward + backward'],
-])) {
-  const cols = RATIOS.filter((r) => r.pass === pass);
-  md.push(`\n**Ratios, ${title}**: se-kernels time / other time (target; ✓ met, ✗ not met)\n`);
   md.push(
     mdTable(
-      ['N,C,H,W', 'se-kernels call', ...cols.map((r) => `${r.label}${r.target === null ? '' : ` (≤ ${r.target})`}`)],
+      ['case', ...fams],
+      keys.map((k) => [k, ...fams.map((f) => (skipped.some((s) => s.case === k && s.family === f && s.pass === pass) ? 'skipped' : fmtCell(find(k, f, pass)?.stats)))]),
+    ),
+  );
+}
+const threadsNote =
+  mods.se.defaultThreads === null
+    ? ''
+    : ` SEThreads is \`new SEThreads()\` with its default options (${mods.se.defaultThreads} threads here: one per CPU; inputs under 2^20 elements run on the calling thread), x and dy in ordinary memory (copied into shared memory by the pool); "SEThreads shared": x and dy on SharedArrayBuffers. ` +
+      'On a workload, forward uses one pool for the whole network; forward + backward one pool per block (a pool holds one forward\'s state until its backward).';
+md.push(
+  `\n"se-kernels": \`seForward(x, params, options)\` / \`seBackward(dy, cache)\`, outputs allocated per call; "se-kernels ws": the same with \`{ workspace }\` (one reused \`SEWorkspace\` per block).${threadsNote} ` +
+    '"JS floor (block)": the whole block as the best plain scalar loops (the passes, both small layers, relu, the gate, and their backward with the weight gradients), into preallocated outputs; ' +
+    '"JS floor (passes)": only the passes over the data (sum and scale; dot and axpy), the small layers\' results taken from the reference.',
+);
+
+// Targets
+md.push('\n## Targets (issue 12)\n');
+md.push('Ratio of medians (the range of the per-round ratios); ✓ met, ✗ not met, – not measured.\n');
+md.push(
+  mdTable(
+    ['target', ...keys, 'met'],
+    TARGETS.map((t) => {
+      const mine = targetResults.filter((r) => r.target === t.id);
+      const judged = mine.filter((r) => r.met !== null);
+      return [
+        `${t.label} ≤ ${t.max}`,
+        ...keys.map((key) => {
+          const r = mine.find((q) => q.case === key);
+          if (!r) return '';
+          if (r.ratio === null) return '–';
+          return `${fmtRatio(r.ratio, r.max)} (${fmtRatio(r.lo, null)}–${fmtRatio(r.hi, null)})`;
+        }),
+        `${judged.filter((r) => r.met).length} of ${judged.length}`,
+      ];
+    }),
+  ),
+);
+{
+  const judged = targetResults.filter((r) => r.met !== null);
+  md.push(`\nTargets met: ${judged.filter((r) => r.met).length} of ${judged.length}${judged.length < targetResults.length ? ` (${targetResults.length - judged.length} not measured in this run)` : ''}.`);
+}
+
+// Ratios for reading the tables
+/** @type {{ call: string, family: string }[]} */
+const CALLS = [
+  { call: 'se-kernels', family: 'se-kernels' },
+  { call: 'se-kernels ws', family: 'se-kernels ws' },
+  { call: 'SEThreads', family: 'SEThreads' },
+  { call: 'SEThreads shared', family: 'SEThreads shared' },
+  { call: 'JS floor (block)', family: 'JS floor (block)' },
+].filter((v) => families.includes(v.family));
+/** @type {{ label: string, vs: string[], passes: string[] }[]} */
+const VS = [
+  { label: 'JS floor (block)', vs: ['JS floor (block)'], passes: ['fwd', 'fb'] },
+  { label: 'JS floor (passes)', vs: ['JS floor (passes)'], passes: ['fwd', 'fb'] },
+  { label: 'naive JS', vs: ['naive JS'], passes: ['fwd', 'fb'] },
+  { label: 'tfjs-wasm', vs: ['tfjs-wasm'], passes: ['fwd', 'fb'] },
+  { label: 'tfjs-cpu', vs: ['tfjs-cpu'], passes: ['fwd', 'fb'] },
+  { label: 'ORT best of 1T, 2T', vs: ['ORT 1T', 'ORT 2T'], passes: ['fwd'] },
+].filter((v) => v.vs.some((f) => families.includes(f)));
+/** @type {{ case: string, call: string, pass: string, vs: string, ratio: number | null, lo: number | null, hi: number | null }[]} */
+const ratios = [];
+for (const pass of /** @type {const} */ (['fwd', 'fb'])) {
+  const cols = VS.filter((v) => v.passes.includes(pass));
+  if (cols.length === 0 || CALLS.length === 0) continue;
+  md.push(`\n**Ratios, ${pass === 'fwd' ? 'forward' : 'forward + backward'}**: time / other's time (ratio of medians)\n`);
+  md.push(
+    mdTable(
+      ['case', 'call', ...cols.map((v) => `/ ${v.label}`)],
       keys.flatMap((k) =>
-        SE_CALLS.map(({ call }) => [
+        CALLS.map(({ call, family }) => [
           k,
           call,
-          ...cols.map((r) => {
-            const x = ratios.find((q) => q.shape === k && q.call === call && q.pass === pass && q.vs === r.label.slice(2));
-            return fmtRatio(x?.ratio ?? null, r.target);
+          ...cols.map((v) => {
+            if (v.vs.includes(family)) return '';
+            const r = ratioOf(k, family, v.vs, pass);
+            ratios.push({ case: k, call, pass, vs: v.label, ratio: r?.ratio ?? null, lo: r?.lo ?? null, hi: r?.hi ?? null });
+            return fmtRatio(r?.ratio ?? null, null);
           }),
         ]),
       ),
@@ -253,64 +374,63 @@ for (const [pass, title] of /** @type {const} */ ([
     ),
   );
 }
-if (SE_CALLS.length > 1) {
-  md.push(
-    '\n"plain": `seForward(x, params)` / `seBackward(dy, cache)`, outputs allocated per call; "workspace": the same with `{ workspace }` (a reused `SEWorkspace`, no allocation); ' +
-      '"2 threads": `pool.seForward(x, params)` / `pool.seBackward(dy, cache)` with `pool = new SEThreads({ threads: 2 })` from `se-kernels/threads` (inputs under 2^20 elements stay on one thread), with x and dy on SharedArrayBuffers ("shared") or ordinary ones ("copied" into shared memory first).',
-  );
-}
-const judged = ratios.filter((r) => r.met !== null);
-md.push(
-  `\nTargets met: ${SE_CALLS.map(({ call }) => {
-    const mine = judged.filter((r) => r.call === call);
-    return `${mine.filter((r) => r.met).length} of ${mine.length} (${call} calls)`;
-  }).join(', ')}.`,
-);
 
-// What the time budget cut: cells timed with few calls because one call takes most of the budget.
-const FEW = 10;
-const cut = results.filter((r) => r.stats.n < FEW);
-const notes = cut.map(
-  (r) =>
-    `${r.system} on ${r.shape}: ${r.stats.n} calls of ~${fmtMs(r.stats.median)} ms` +
-    (r.stats.median * mode.minSamples > mode.budgetMs ? ` (the ${mode.minSamples}-call minimum, ${fmtMs(r.stats.totalMs)} ms, over the budget)` : ''),
-);
-if (notes.length > 0) {
-  md.push(
-    `\nTimed with fewer than ${FEW} calls (the ${mode.budgetMs} ms budget per system and shape allowed no more; ` +
-      `every system was still timed on every shape): ${cut.map((r) => `${r.system} ${r.shape} (n = ${r.stats.n})`).join(', ')}.`,
+// What was skipped or cut
+const notes = [];
+{
+  // One note per family, case and reason (forward and forward + backward together).
+  const groups = new Map();
+  for (const s of skipped) {
+    const k = `${s.family}\u0000${s.case}\u0000${s.reason}`;
+    groups.set(k, [...(groups.get(k) ?? []), s.pass === 'fwd' ? 'forward' : 'forward + backward']);
+  }
+  for (const [k, passes] of groups) {
+    const [family, key, reason] = k.split('\u0000');
+    notes.push(`${family} on ${key} (${passes.join(', ')}): skipped; ${reason}.`);
+  }
+}
+for (const f of fewerRounds) notes.push(`${f.system} on ${f.case}: timed in ${f.rounds} rounds of one call (after the output check's call); ${f.why}.`);
+const slow = results.filter((r) => r.stats.rounds < mode.rounds && !fewerRounds.some((f) => f.system === r.system && f.case === r.case));
+if (slow.length > 0) {
+  notes.push(
+    `Timed in ${Math.min(mode.slowRounds, mode.rounds)} rounds of one call (one call is longer than the ${fmtMs(mode.budgetMs / mode.rounds)} ms slice): ` +
+      slow.map((r) => `${r.system} on ${r.case} (~${fmtMs(r.stats.median)} ms)`).join(', ') +
+      '.',
   );
 }
-// Other processes' CPU use during the run (from /proc/stat), or the load average where that is missing.
 const others = otherLoad();
 const busy = others === null ? meta.loadAverageAtStart[0] > 0.5 * meta.logicalCores : others > 0.2;
-const othersText =
-  others === null ? `load average ${meta.loadAverageAtStart[0]} at the start` : `other processes kept ${others.toFixed(2)} cores busy on average`;
+const othersText = others === null ? `load average ${meta.loadAverageAtStart[0]} at the start` : `other processes kept ${others.toFixed(2)} cores busy on average`;
 if (busy) {
-  md.push(
-    `\n**The machine was busy** (${othersText}, on ${meta.logicalCores} cores): ` +
-      'times are inflated and noisy; rerun on an idle machine before quoting them.',
-  );
+  notes.push(`**The machine was busy** (${othersText}, on ${meta.logicalCores} cores): times are inflated and noisy; rerun on an idle machine before quoting them.`);
 }
-
-console.log('\n## Results\n');
-console.log(md.join('\n'));
-if (notes.length > 0) console.log(`\nFew calls:\n${notes.map((n) => `- ${n}`).join('\n')}`);
+if (notes.length > 0) md.push(`\n## Notes\n\n${notes.map((n) => `- ${n}`).join('\n')}`);
 const loadEnd = os.loadavg().map((v) => Math.round(v * 100) / 100);
-console.log(`\n${othersText} during the run; load average at end ${loadEnd.join(' ')}; total ${elapsedS.toFixed(1)} s`);
+md.push(`\n${othersText} during the run; load average at start ${meta.loadAverageAtStart.join(' ')}, at end ${loadEnd.join(' ')}; total ${elapsedS.toFixed(0)} s.`);
+
+console.log(md.join('\n'));
 
 mkdirSync(dirname(outJson), { recursive: true });
 const json = {
   meta: { ...meta, loadAverageAtEnd: loadEnd, otherProcessesCores: others, elapsedSeconds: Math.round(elapsedS * 10) / 10 },
-  shapes: keys,
+  cases: caseInfo,
   checks,
-  results: results.map(({ samples, ...r }) => ({ ...r, samplesMs: samples.map((v) => Math.round(v * 1e4) / 1e4) })),
+  skipped,
+  fewerRounds,
+  results: results.map(({ rounds, stats: s, ...r }) => ({
+    ...r,
+    stats: { ...s, roundMedians: s.roundMedians.map((v) => Math.round(v * 1e4) / 1e4) },
+    roundsMs: rounds.map((round) => round.map((v) => Math.round(v * 1e4) / 1e4)),
+  })),
+  targets: TARGETS.map((t) => ({ ...t, results: targetResults.filter((r) => r.target === t.id) })),
   ratios,
-  fewCalls: notes,
+  notes,
   busy,
 };
 writeFileSync(outJson, `${JSON.stringify(json, null, 1)}\n`);
 const outMd = outJson.replace(/\.json$/, '') + '.md';
 writeFileSync(outMd, `${md.join('\n')}\n`);
-console.log(`wrote ${outJson} and ${outMd}`);
+progress(`wrote ${outJson} and ${outMd}`);
 await closeWorkers();
+// SEThreads pools and ORT sessions hold no event-loop references; exit explicitly all the same.
+process.exit(0);

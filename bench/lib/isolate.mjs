@@ -59,6 +59,13 @@ export function request(moduleUrl, msg) {
 }
 
 /**
+ * The case each worker holds: sent once per worker and case (a workload's inputs are hundreds of
+ * MB), replacing the one before (the benchmark runs one case at a time).
+ * @type {Map<string, import('./cases.mjs').Case>}
+ */
+const caseOf = new Map();
+
+/**
  * Wraps a system (exported from `moduleUrl` in its `rawSystems` list) to run in that module's worker.
  * The reference is not passed to the worker: hosted systems must not need it.
  * @param {string} moduleUrl
@@ -70,8 +77,12 @@ export function isolated(moduleUrl, system) {
     ...system,
     isolated: true,
     async setup(c) {
+      if (caseOf.get(moduleUrl) !== c) {
+        await request(moduleUrl, { op: 'case', c });
+        caseOf.set(moduleUrl, c);
+      }
       const key = `${system.id}@${c.key}#${nextId++}`;
-      await request(moduleUrl, { op: 'setup', systemId: system.id, key, c });
+      await request(moduleUrl, { op: 'setup', systemId: system.id, key });
       return {
         run: () => {
           throw new Error(`${system.id} runs in a worker: time it with slice()`);
@@ -88,4 +99,5 @@ export function isolated(moduleUrl, system) {
 export async function closeWorkers() {
   for (const { worker } of hosts.values()) await worker.terminate();
   hosts.clear();
+  caseOf.clear();
 }

@@ -1,31 +1,41 @@
 // @ts-check
 /**
- * Timing: warm-up, then per-call samples collected in rounds. Within a shape, each round gives
- * every system a slice of its time budget, the systems' order rotating from round to round, so
- * that drift (other load on the machine, thermal state) is spread over all systems alike.
+ * Timing: warm-up, then per-call samples collected in interleaved rounds. Within a case, each
+ * round gives every system a slice of its time budget, the systems' order rotating from round to
+ * round, so that drift (other load on the machine, thermal state) is spread over all systems alike.
  * A full GC (when node runs with --expose-gc) precedes every slice, so that one system's garbage
- * is not collected on another's clock; the garbage a system makes itself stays in its own
- * samples, and medians with p25-p75 keep the odd collection from dominating.
+ * is not collected on another's clock; the garbage a system makes itself stays in its own samples.
+ *
+ * The statistic reported is the median of the per-round medians, with the range (min-max) of the
+ * per-round medians as its spread: a round where the machine was busy moves one round's median,
+ * not the result, and the range shows how much the rounds disagreed.
  */
 
 /**
  * @typedef {object} ModeConfig
- * @property {number} budgetMs     timed wall time per system and shape (summed over the rounds)
- * @property {number} rounds       slices per system and shape
- * @property {number} minSamples   calls per system and shape at least, whatever the budget
- * @property {number} warmupMs     warm-up time per system and shape at least...
- * @property {number} warmupCalls  ...and at least this many calls
+ * @property {number} budgetMs       timed wall time per system and case (summed over the rounds)
+ * @property {number} rounds         interleaved rounds per case
+ * @property {number} sliceCalls     calls per system and round at least, whatever the budget
+ * @property {number} slowRounds     rounds for a system whose one call is longer than its slice
+ *                                   (budgetMs / rounds): it makes one call in each of the first slowRounds rounds
+ * @property {number} warmupMs       warm-up per system and case (the output check's call included);
+ *                                   a call longer than this is its own warm-up
  */
 
 /** @type {Record<'quick' | 'full', ModeConfig>} */
 export const MODES = {
-  quick: { budgetMs: 200, rounds: 3, minSamples: 3, warmupMs: 40, warmupCalls: 1 },
-  full: { budgetMs: 3000, rounds: 6, minSamples: 12, warmupMs: 500, warmupCalls: 4 },
+  quick: { budgetMs: 180, rounds: 3, sliceCalls: 1, slowRounds: 3, warmupMs: 40 },
+  full: { budgetMs: 2400, rounds: 6, sliceCalls: 2, slowRounds: 3, warmupMs: 400 },
 };
 
 const now = () => performance.now();
 const gc = /** @type {(() => void) | undefined} */ (globalThis.gc);
 export const hasGc = typeof gc === 'function';
+
+/** A full garbage collection, when node runs with --expose-gc. */
+export function collectGarbage() {
+  if (gc) gc();
+}
 
 /**
  * Runs an instance until both the time and the call count are reached; returns per-call times (ms).
@@ -59,40 +69,55 @@ export async function runFor(inst, ms, minCalls, record) {
 }
 
 /**
- * Warms up then times a set of instances of one shape, interleaved.
- * Each instance has already made one call (the output check); that call counts towards its
- * warm-up, which then goes on until warmupMs (check call included) and warmupCalls are reached.
- * @param {{ id: string, inst: import('../systems/types.mjs').Instance, checkMs: number }[]} entries
+ * @typedef {object} Entry
+ * @property {string} id
+ * @property {import('../systems/types.mjs').Instance} inst
+ * @property {number} checkMs  the output check's call (the first warm-up call)
+ * @property {number | null} [maxRounds]  time it in at most this many rounds (of one call)
+ */
+
+/**
+ * Warms up then times a set of instances of one case in interleaved rounds.
+ * @param {Entry[]} entries
  * @param {ModeConfig} mode
- * @returns {Promise<Map<string, number[]>>} per-call times in ms, per id
+ * @returns {Promise<Map<string, number[][]>>} per id, the per-call times (ms) of each round it took part in
  */
 export async function timeInterleaved(entries, mode) {
-  for (const { inst, checkMs } of entries) {
-    await runFor(inst, Math.max(0, mode.warmupMs - checkMs), Math.max(0, mode.warmupCalls - 1), false);
-  }
-  /** @type {Map<string, number[]>} */
-  const samples = new Map(entries.map((e) => [e.id, []]));
   const sliceMs = mode.budgetMs / mode.rounds;
-  const sliceCalls = Math.ceil(mode.minSamples / mode.rounds);
+  for (const { inst, checkMs } of entries) {
+    if (checkMs < mode.warmupMs) await runFor(inst, mode.warmupMs - checkMs, 0, false);
+  }
+  /** @type {Map<string, number[][]>} */
+  const rounds = new Map(entries.map((e) => [e.id, []]));
+  const plan = new Map(
+    entries.map((e) => {
+      const r = e.checkMs > sliceMs ? Math.min(mode.slowRounds, mode.rounds) : mode.rounds;
+      return [e.id, e.maxRounds ? Math.min(r, e.maxRounds) : r];
+    }),
+  );
   for (let round = 0; round < mode.rounds; round++) {
     for (let k = 0; k < entries.length; k++) {
       const { id, inst } = entries[(k + round) % entries.length];
-      const got = await runFor(inst, sliceMs, sliceCalls, true);
-      /** @type {number[]} */ (samples.get(id)).push(...got);
+      const mine = /** @type {number[][]} */ (rounds.get(id));
+      if (mine.length >= /** @type {number} */ (plan.get(id))) continue;
+      const slow = /** @type {number} */ (plan.get(id)) < mode.rounds;
+      mine.push(await runFor(inst, slow ? 0 : sliceMs, slow ? 1 : mode.sliceCalls, true));
     }
   }
-  return samples;
+  return rounds;
 }
 
 /**
  * @typedef {object} Stats
- * @property {number} n
- * @property {number} median
- * @property {number} p25
- * @property {number} p75
- * @property {number} min
- * @property {number} max
- * @property {number} mean
+ * @property {number} n        calls timed
+ * @property {number} rounds   rounds they were timed in
+ * @property {number} median   median of the per-round medians
+ * @property {number} lo       smallest per-round median
+ * @property {number} hi       largest per-round median
+ * @property {number[]} roundMedians
+ * @property {number} p25      over all calls
+ * @property {number} p75      over all calls
+ * @property {number} min      fastest call
  * @property {number} totalMs
  */
 
@@ -107,21 +132,28 @@ function quantile(sorted, q) {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
+/** @param {number[]} v */
+export function median(v) {
+  return quantile([...v].sort((a, b) => a - b), 0.5);
+}
+
 /**
- * @param {number[]} samples per-call times in ms
+ * @param {number[][]} rounds per-call times in ms, per round
  * @returns {Stats}
  */
-export function stats(samples) {
-  const s = [...samples].sort((a, b) => a - b);
-  const total = s.reduce((a, b) => a + b, 0);
+export function stats(rounds) {
+  const all = rounds.flat().sort((a, b) => a - b);
+  const roundMedians = rounds.map(median);
   return {
-    n: s.length,
-    median: quantile(s, 0.5),
-    p25: quantile(s, 0.25),
-    p75: quantile(s, 0.75),
-    min: s[0],
-    max: s[s.length - 1],
-    mean: total / s.length,
-    totalMs: total,
+    n: all.length,
+    rounds: rounds.length,
+    median: median(roundMedians),
+    lo: Math.min(...roundMedians),
+    hi: Math.max(...roundMedians),
+    roundMedians,
+    p25: quantile(all, 0.25),
+    p75: quantile(all, 0.75),
+    min: all[0],
+    totalMs: all.reduce((a, b) => a + b, 0),
   };
 }

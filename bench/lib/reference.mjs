@@ -1,15 +1,15 @@
 // @ts-check
 /**
- * Float64 reference for the default SE block (avg squeeze, relu, sigmoid, bias), forward and
- * backward with dy as the upstream gradient, written from SPEC section 1. Every system's outputs
- * are checked against it before timing.
+ * Float64 reference for one SE block (avg squeeze, relu, bias; sigmoid or hardSigmoid gate),
+ * forward and backward with dy as the upstream gradient, written from SPEC section 1. Every
+ * system's outputs are checked against it, block by block, before timing.
  *
- * It is itself checked at start-up against `se-kernels/testing`: its forward against
- * `seReference` (an independent float64 forward) on every case, its gradients against float64
- * central differences (`seReferenceGradients`) on a small shape.
+ * It is itself checked against `se-kernels/testing`: its forward against `seReference` (an
+ * independent float64 forward) on every block, its gradients against float64 central differences
+ * (`seReferenceGradients`) on a small shape, once per gate.
  */
 import { testing } from './library.mjs';
-import { makeCase } from './cases.mjs';
+import { makeBlock } from './cases.mjs';
 
 /**
  * @typedef {object} Reference
@@ -17,6 +17,7 @@ import { makeCase } from './cases.mjs';
  * @property {Float64Array} z   [N, C] squeezed
  * @property {Float64Array} a   [N, R] before relu
  * @property {Float64Array} h   [N, R]
+ * @property {Float64Array} g   [N, C] before the gate
  * @property {Float64Array} s   [N, C] gates
  * @property {Float64Array} dx
  * @property {Float64Array} dw1
@@ -28,10 +29,12 @@ import { makeCase } from './cases.mjs';
  */
 
 /**
- * @param {import('./cases.mjs').Case} c
+ * @param {import('./cases.mjs').Block} c
+ * @param {'sigmoid' | 'hardSigmoid'} gate
  * @returns {Reference}
  */
-export function reference(c) {
+export function reference(c, gate) {
+  const hard = gate === 'hardSigmoid';
   const { N, C, S, R, x, dy } = c;
   const { w1, b1, w2, b2 } = c.params;
   const y = new Float64Array(N * C * S);
@@ -40,6 +43,7 @@ export function reference(c) {
   const a = new Float64Array(N * R);
   const h = new Float64Array(N * R);
   const s = new Float64Array(N * C);
+  const g = new Float64Array(N * C);
   const ds = new Float64Array(N * C);
   const shift = new Float64Array(N * C);
   const dw1 = new Float64Array(R * C);
@@ -63,7 +67,8 @@ export function reference(c) {
     for (let k = 0; k < C; k++) {
       let acc = b2[k];
       for (let j = 0; j < R; j++) acc += w2[k * R + j] * h[n * R + j];
-      s[n * C + k] = 1 / (1 + Math.exp(-acc));
+      g[n * C + k] = acc;
+      s[n * C + k] = hard ? Math.min(1, Math.max(0, (acc + 3) / 6)) : 1 / (1 + Math.exp(-acc));
     }
     for (let k = 0; k < C; k++) {
       const sk = s[n * C + k];
@@ -74,7 +79,8 @@ export function reference(c) {
         dot += dy[i] * x[i];
       }
       ds[n * C + k] = dot;
-      dg[k] = dot * sk * (1 - sk);
+      const gk = g[n * C + k];
+      dg[k] = hard ? (gk > -3 && gk < 3 ? dot / 6 : 0) : dot * sk * (1 - sk);
       db2[k] += dg[k];
       for (let j = 0; j < R; j++) dw2[k * R + j] += dg[k] * h[n * R + j];
     }
@@ -96,29 +102,35 @@ export function reference(c) {
       }
     }
   }
-  return { y, z, a, h, s, dx, dw1, db1, dw2, db2, ds, shift };
+  return { y, z, a, h, g, s, dx, dw1, db1, dw2, db2, ds, shift };
 }
 
 /**
- * Checks this reference against se-kernels/testing: the forward on the given case (against the
- * independent `seReference`), the gradients on a small case (against central differences).
- * Throws if either disagrees.
- * @param {import('./cases.mjs').Case} c
+ * Checks this reference's forward on a block against se-kernels/testing's independent
+ * `seReference`. Throws if they disagree.
+ * @param {import('./cases.mjs').Block} c
+ * @param {'sigmoid' | 'hardSigmoid'} gate
  * @param {Reference} ref
  * @returns {number} the forward's max relative difference
  */
-export function checkForwardAgainstTesting(c, ref) {
-  const t = testing.seReference(c.x, c.shape, testing.params64(c.params), testing.refOptions());
+export function checkForwardAgainstTesting(c, gate, ref) {
+  const t = testing.seReference(c.x, c.shape, testing.params64(c.params), testing.refOptions({ gate }));
   const err = testing.relativeError(ref.y, t.y);
   if (!(err < 1e-12)) throw new Error(`bench reference: forward differs from se-kernels/testing seReference on ${c.key}: ${err}`);
   return err;
 }
 
-/** @returns {number} the max relative difference of the analytic gradients from central differences */
-export function checkGradientsAgainstTesting() {
-  const c = makeCase([2, 32, 3, 3], 5); // R = 2
-  const ref = reference(c);
-  const num = testing.seReferenceGradients(c.x, c.shape, c.params, testing.refOptions(), Float64Array.from(c.dy));
+/**
+ * Checks this reference's gradients against float64 central differences on a small block
+ * (N = 2, C = 32, 3x3, R = 4; with this seed 5 of its 8 relu inputs are positive and, with
+ * hardSigmoid, 9 of its 64 gates saturate, none within 0.05 of a kink). Throws if they disagree.
+ * @param {'sigmoid' | 'hardSigmoid'} gate
+ * @returns {number} the max relative difference of the analytic gradients from central differences
+ */
+export function checkGradientsAgainstTesting(gate) {
+  const c = makeBlock([2, 32, 3, 3], 4, 1);
+  const ref = reference(c, gate);
+  const num = testing.seReferenceGradients(c.x, c.shape, c.params, testing.refOptions({ gate }), Float64Array.from(c.dy));
   let worst = 0;
   for (const k of /** @type {const} */ (['dx', 'dw1', 'db1', 'dw2', 'db2'])) {
     const err = testing.relativeError(ref[k], num[k]);

@@ -50,14 +50,15 @@ export function fmtMs(ms) {
   return ms.toFixed(0);
 }
 
-/** @param {import('./measure.mjs').Stats | undefined} s */
+/** @param {import('./measure.mjs').Stats | undefined} s the median of the round medians (their range) */
 export function fmtCell(s) {
-  return s ? `${fmtMs(s.median)} (${fmtMs(s.p25)}–${fmtMs(s.p75)})` : '–';
+  return s ? `${fmtMs(s.median)} (${fmtMs(s.lo)}–${fmtMs(s.hi)})` : '–';
 }
 
 /** @param {number | null} r @param {number | null} target */
 export function fmtRatio(r, target) {
   if (r === null || !Number.isFinite(r)) return '–';
+  if (target === null && r < 0.01) return r.toFixed(4);
   const v = r < 10 ? r.toFixed(3) : r.toFixed(1); // 3 decimals: 1.149 and 1.152 differ against a 1.15 target
   return target === null ? v : `${v} ${r <= target ? '✓' : '✗'}`;
 }

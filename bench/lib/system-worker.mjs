@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * Worker side of lib/isolate.mjs: hosts the systems of one module (workerData.moduleUrl, which
- * exports them as `rawSystems`) and answers setup / outputs / slice / dispose / call requests.
+ * exports them as `rawSystems`) and answers case / setup / outputs / slice / dispose / call requests.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runFor } from './measure.mjs';
@@ -10,6 +10,8 @@ const port = /** @type {import('node:worker_threads').MessagePort} */ (parentPor
 const mod = await import(workerData.moduleUrl);
 /** @type {Map<string, import('../systems/types.mjs').Instance>} */
 const instances = new Map();
+/** The case the systems are set up on (`case` sends it, once per case). @type {any} */
+let current = null;
 
 /** @param {string} key */
 function instance(key) {
@@ -21,10 +23,13 @@ function instance(key) {
 port.on('message', async (/** @type {any} */ m) => {
   try {
     let result = null;
-    if (m.op === 'setup') {
+    if (m.op === 'case') {
+      current = m.c;
+    } else if (m.op === 'setup') {
       const sys = mod.rawSystems.find((/** @type {{ id: string }} */ s) => s.id === m.systemId);
       if (!sys) throw new Error(`no system ${m.systemId}`);
-      instances.set(m.key, await sys.setup(m.c, null));
+      if (current === null) throw new Error('no case sent');
+      instances.set(m.key, await sys.setup(current, null));
     } else if (m.op === 'outputs') {
       result = await instance(m.key).outputs();
     } else if (m.op === 'slice') {

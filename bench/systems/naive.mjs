@@ -2,21 +2,24 @@
 /**
  * A naive SE block in JS, the way someone writes it quickly from the formulas: nested
  * (n, c, h, w) loops with the full index computed each time, every array allocated per call,
- * Math.exp sigmoid, nothing unrolled or fused.
+ * Math.exp sigmoid (or the hardSigmoid clamp), nothing unrolled or fused. On a workload, one call
+ * runs every block (forward), or every forward then every backward in reverse order.
  */
 
 /**
  * @param {Float32Array} x
  * @param {number[]} shape [N, C, H, W]
  * @param {import('../lib/cases.mjs').SEParams} p
+ * @param {'sigmoid' | 'hardSigmoid'} gate
  */
-export function naiveSEForward(x, shape, p) {
+export function naiveSEForward(x, shape, p, gate) {
   const [N, C, H, W] = shape;
   const R = p.hidden;
   const y = new Float32Array(N * C * H * W);
   const z = new Float32Array(N * C);
   const a = new Float32Array(N * R);
   const h = new Float32Array(N * R);
+  const g = new Float32Array(N * C);
   const s = new Float32Array(N * C);
   for (let n = 0; n < N; n++) {
     for (let c = 0; c < C; c++) {
@@ -37,7 +40,8 @@ export function naiveSEForward(x, shape, p) {
     for (let c = 0; c < C; c++) {
       let acc = p.b2[c];
       for (let r = 0; r < R; r++) acc += p.w2[c * R + r] * h[n * R + r];
-      s[n * C + c] = 1 / (1 + Math.exp(-acc));
+      g[n * C + c] = acc;
+      s[n * C + c] = gate === 'hardSigmoid' ? Math.min(1, Math.max(0, (acc + 3) / 6)) : 1 / (1 + Math.exp(-acc));
     }
     for (let c = 0; c < C; c++) {
       for (let i = 0; i < H; i++) {
@@ -48,7 +52,7 @@ export function naiveSEForward(x, shape, p) {
       }
     }
   }
-  return { y, cache: { x, shape, p, z, a, h, s } };
+  return { y, cache: { x, shape, p, gate, z, a, h, g, s } };
 }
 
 /**
@@ -56,7 +60,7 @@ export function naiveSEForward(x, shape, p) {
  * @param {ReturnType<typeof naiveSEForward>['cache']} cache
  */
 export function naiveSEBackward(dy, cache) {
-  const { x, shape, p, z, a, h, s } = cache;
+  const { x, shape, p, gate, z, a, h, g, s } = cache;
   const [N, C, H, W] = shape;
   const R = p.hidden;
   const dx = new Float32Array(N * C * H * W);
@@ -75,7 +79,8 @@ export function naiveSEBackward(dy, cache) {
         }
       }
       const sc = s[n * C + c];
-      dg[c] = ds * sc * (1 - sc);
+      const gc = g[n * C + c];
+      dg[c] = gate === 'hardSigmoid' ? (gc > -3 && gc < 3 ? ds / 6 : 0) : ds * sc * (1 - sc);
       db2[c] += dg[c];
       for (let r = 0; r < R; r++) dw2[c * R + r] += dg[c] * h[n * R + r];
     }
@@ -104,31 +109,24 @@ export function naiveSEBackward(dy, cache) {
 /** Keeps results reachable. */
 export let sink = /** @type {unknown} */ (null);
 
-/** @type {import('./types.mjs').System[]} */
-export const systems = [
-  {
-    id: 'naive/fwd',
+/**
+ * @param {import('./types.mjs').Pass} pass
+ * @returns {import('./types.mjs').System}
+ */
+function naiveSystem(pass) {
+  return {
+    id: `naive/${pass}`,
     family: 'naive JS',
-    pass: 'fwd',
-    tol: 1e-5,
-    setup(c) {
-      return {
-        run: () => {
-          sink = naiveSEForward(c.x, c.shape, c.params).y;
-        },
-        outputs: () => ({ y: naiveSEForward(c.x, c.shape, c.params).y }),
-      };
-    },
-  },
-  {
-    id: 'naive/fb',
-    family: 'naive JS',
-    pass: 'fb',
+    pass,
     tol: 1e-5,
     setup(c) {
       const once = () => {
-        const f = naiveSEForward(c.x, c.shape, c.params);
-        return { y: f.y, ...naiveSEBackward(c.dy, f.cache) };
+        const fwd = c.blocks.map((b) => naiveSEForward(b.x, b.shape, b.params, c.gate));
+        if (pass === 'fwd') return fwd.map((f) => ({ y: f.y }));
+        /** @type {ReturnType<typeof naiveSEBackward>[]} */
+        const grads = [];
+        for (let i = c.blocks.length - 1; i >= 0; i--) grads[i] = naiveSEBackward(c.blocks[i].dy, fwd[i].cache);
+        return fwd.map((f, i) => ({ y: f.y, ...grads[i] }));
       };
       return {
         run: () => {
@@ -137,5 +135,8 @@ export const systems = [
         outputs: once,
       };
     },
-  },
-];
+  };
+}
+
+/** @type {import('./types.mjs').System[]} */
+export const systems = [naiveSystem('fwd'), naiveSystem('fb')];

@@ -1,10 +1,11 @@
 // @ts-check
 /**
- * onnxruntime-node (CPU execution provider), forward only: the ONNX model of lib/onnx-model.mjs,
- * one session per case and thread count, intraOpNumThreads 1 or 2 (interOpNumThreads 1,
- * sequential execution, all graph optimisations). The input tensor is created once; the timed
- * call is `await session.run({ x })`, which includes the binding's setImmediate hop and the copy
- * of y into a new JS Float32Array (as se-kernels allocates y per call too).
+ * onnxruntime-node (CPU execution provider), forward only: the ONNX model of lib/onnx-model.mjs
+ * (a workload's blocks side by side in one graph), one session per case and thread count,
+ * intraOpNumThreads 1 or 2 (interOpNumThreads 1, sequential execution, all graph optimisations).
+ * The input tensors are created once; the timed call is `await session.run({ x0, x1, ... })`,
+ * which includes the binding's setImmediate hop and the copy of every y into a new JS
+ * Float32Array (as se-kernels allocates y per call too).
  */
 import ort from 'onnxruntime-node';
 import { seOnnxModel } from '../lib/onnx-model.mjs';
@@ -32,7 +33,11 @@ function ortSystem(threads) {
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
       });
-      const feeds = { x: new ort.Tensor('float32', c.x, c.shape) };
+      /** @type {Record<string, any>} */
+      const feeds = {};
+      c.blocks.forEach((b, i) => {
+        feeds[`x${i}`] = new ort.Tensor('float32', b.x, b.shape);
+      });
       return {
         async: true,
         run: async () => {
@@ -40,7 +45,7 @@ function ortSystem(threads) {
         },
         outputs: async () => {
           const out = await session.run(feeds);
-          return { y: /** @type {Float32Array} */ (out.y.data) };
+          return c.blocks.map((_, i) => ({ y: /** @type {Float32Array} */ (out[`y${i}`].data) }));
         },
         dispose: () => session.release(),
       };
