@@ -721,6 +721,17 @@ describe('readSafetensors: filter', () => {
   });
 });
 
+test('readSafetensors: a filter that transfers the buffer under the bytes is caught', () => {
+  const file = writeSafetensors({ w: { data: new Float32Array([1, 2]), shape: [2] } });
+  const bytes = file.slice();
+  expectError(
+    () => readSafetensors(bytes, { filter: () => (structuredClone(bytes.buffer, { transfer: [bytes.buffer] }), true) }),
+    SEStateError,
+    'readSafetensors',
+    new RegExp(`bytes changed length from ${file.length} to 0 while options\\.filter ran`),
+  );
+});
+
 describe('hostile headers', () => {
   const deep = (n: number): string => '['.repeat(n) + ']'.repeat(n);
   /** Runs `f` and returns its SEError, failing on anything else (a RangeError from a recursion, say). */

@@ -9,6 +9,7 @@ import { createSEParams, seForward } from '../src/core.js';
 import { SEError, SEOptionError, SEShapeError, SETypeError } from '../src/errors.js';
 import {
   SE_WEIGHT_CONVENTIONS,
+  listSEBlocks,
   loadSEParams,
   readSafetensors,
   saveSEParams,
@@ -309,11 +310,40 @@ describe('loadSEParams: errors', () => {
     ['tensors null', null, undefined, SETypeError, /tensors must be an object of tensors by name but got null/],
     ['tensors an array', [], undefined, SETypeError, /tensors must be an object/],
     ['opts a string', {}, 'timm', SETypeError, /opts must be an object/],
-    ['an unknown option', {}, { prefx: 'a.' }, SEOptionError, /unknown option 'prefx'; expected one of prefix, convention/],
+    ['an unknown option', {}, { prefx: 'a.' }, SEOptionError, /unknown option 'prefx'; expected one of prefix, convention, channels, hidden, bias/],
+    ['channels not a positive integer', {}, { channels: 0 }, SEOptionError, /opts\.channels must be a positive integer but is 0/],
+    ['hidden not an integer', {}, { hidden: 2.5 }, SEOptionError, /opts\.hidden must be a positive integer but is 2\.5/],
+    ['bias not a boolean', {}, { bias: 1 }, SEOptionError, /opts\.bias must be true or false but is 1/],
     ['a non-string prefix', {}, { prefix: 3 }, SEOptionError, /prefix must be a string but is 3/],
     ['an unknown convention', {}, { convention: 'caffe' }, SEOptionError, /opts\.convention must be one of 'seattention', 'timm', 'torchvision', 'timm-efficientnet', 'keras' but is "caffe"/],
   ])('%s', (_, tensors, opts, cls, pattern) => {
     expectError(() => loadAny(tensors, opts), cls, fn, pattern);
+  });
+});
+
+describe('loadSEParams: channels, hidden and bias expectations', () => {
+  const fn = 'loadSEParams';
+  const p = knownParams(true);
+  const dict = saveSEParams(p, 'timm-efficientnet', { prefix: 'blocks.2.0.se.' });
+
+  test('a block that matches them loads; so does a listSEBlocks entry passed as options', () => {
+    expectSameParams(loadSEParams(dict, { prefix: 'blocks.2.0.se.', channels: 8, hidden: 2, bias: true }), p);
+    const [block] = listSEBlocks(dict);
+    expect(block).toEqual({ prefix: 'blocks.2.0.se.', convention: 'timm-efficientnet', channels: 8, hidden: 2, bias: true });
+    expectSameParams(loadSEParams(dict, block), p);
+  });
+
+  test.each<[string, Record<string, unknown>, RegExp]>([
+    ['channels', { channels: 16 }, /opts\.channels is 16 but the block has C = 8 \(from tensors\["blocks\.2\.0\.se\.conv_reduce\.weight"\] with shape \[2, 8, 1, 1\]\)/],
+    ['hidden', { hidden: 4 }, /opts\.hidden is 4 but the block has R = 2/],
+    ['bias', { bias: false }, /opts\.bias is false but the block under prefix 'blocks\.2\.0\.se\.' has a bias/],
+  ])('a block that does not match %s is a shape error', (_, expectation, pattern) => {
+    expectError(() => loadAny(dict, { prefix: 'blocks.2.0.se.', ...expectation }), SEShapeError, fn, pattern);
+  });
+
+  test('bias: true for a block without biases', () => {
+    const bare = saveSEParams(knownParams(false), 'seattention');
+    expectError(() => loadSEParams(bare, { bias: true }), SEShapeError, fn, /opts\.bias is true but the block under prefix '' has no bias/);
   });
 });
 

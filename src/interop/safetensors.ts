@@ -829,11 +829,12 @@ export function readSafetensors(bytes: Uint8Array, options?: ReadSafetensorsOpti
       if (keep) wanted.push(name);
     }
   }
-  // The filter is user code: it may have resized or detached the buffer under `bytes`.
-  const file = bytesOf(bytes, 1);
-  if (file.length !== length) {
-    throw new SEStateError(`${fn}: bytes changed length from ${length} to ${file.length} while options.filter ran`);
+  // The filter is user code: it may have resized, transferred or detached the buffer under `bytes`.
+  const lengthNow = LENGTH.call(bytes) as number;
+  if (lengthNow !== length) {
+    throw new SEStateError(`${fn}: bytes changed length from ${length} to ${lengthNow} while options.filter ran`);
   }
+  const file = bytesOf(bytes, 1);
   const result: Record<string, SafetensorsEntry> = {};
   for (const name of wanted) setOwn(result, name, decodeEntry(fn, name, header.tensors[name], file, header.dataStart));
   return result;
