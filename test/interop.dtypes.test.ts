@@ -532,7 +532,7 @@ describe('writeSafetensors: dtypes and arrays', () => {
     ['another array\'s scijs name', { data: new Float32Array(1), shape: [1], dtype: 'float64' }, SEOptionError, /dtype must be one of .* but is "float64"/],
     ['I64 from a Float32Array', { data: new Float32Array(1), shape: [1], dtype: 'I64' }, SETypeError, /dtype is I64, which needs a BigInt64Array, but tensors\["t"\]\.data is a Float32Array\(1\)/],
     ['F16 from an Int32Array', { data: new Int32Array(1), shape: [1], dtype: 'F16' }, SETypeError, /dtype is F16, which needs a Float32Array or Float64Array/],
-    ['I32 from a Uint32Array', { data: new Uint32Array(1), shape: [1], dtype: 'I32' }, SETypeError, /dtype is I32, which needs a Int32Array/],
+    ['I32 from a Uint32Array', { data: new Uint32Array(1), shape: [1], dtype: 'I32' }, SETypeError, /dtype is I32, which needs an Int32Array/],
     ['BOOL from an Int8Array', { data: new Int8Array(1), shape: [1], dtype: 'BOOL' }, SETypeError, /dtype is BOOL, which needs a Uint8Array/],
     ['BOOL with a 2', { data: new Uint8Array([1, 0, 2]), shape: [3], dtype: 'BOOL' }, SETypeError, /dtype BOOL but its element 2 \(row-major\) is 2; BOOL elements are 0 or 1/],
     ['a dtype that is not a string', { data: new Float32Array(1), shape: [1], dtype: 16 }, SEOptionError, /dtype must be one of .* but is 16/],

@@ -987,7 +987,8 @@ function planTensor(fn: string, name: string, t: unknown): WritePlan {
   const packed = dtype === 'F4' || dtype === 'F6_E2M3' || dtype === 'F6_E3M2';
   const compatible = floatTarget ? isFloatData : packed || dtype === 'BOOL' ? kind === 'Uint8Array' : dtype === natural;
   if (!compatible) {
-    const needs = floatTarget ? 'a Float32Array or Float64Array' : packed || dtype === 'BOOL' ? 'a Uint8Array' : `a ${Object.keys(DEFAULT_DTYPE).find((k) => DEFAULT_DTYPE[k][0] === dtype)}`;
+    const own = Object.keys(DEFAULT_DTYPE).find((k) => DEFAULT_DTYPE[k][0] === dtype) ?? '';
+    const needs = floatTarget ? 'a Float32Array or Float64Array' : packed || dtype === 'BOOL' ? 'a Uint8Array' : `${own.startsWith('I') ? 'an' : 'a'} ${own}`;
     throw new SETypeError(`${fn}: ${label}.dtype is ${dtype}, which needs ${needs}, but ${label}.data is ${describeValue(data)}`);
   }
   const src = bytesOf(data as ArrayBufferView, size);
