@@ -1018,9 +1018,11 @@ function planTensor(fn: string, name: string, t: unknown): WritePlan {
     }
     headerShape = view.shape.slice(0, -1);
   }
-  const dense = denseElementBytes(src, size, view.shape, view.stride, view.offset, view.contiguous);
+  let dense = denseElementBytes(src, size, view.shape, view.stride, view.offset, view.contiguous);
   const n = view.count;
   if (dtype === 'BOOL') {
+    // Checked on a copy of our own, so that a getter of a later tensor cannot change what was checked.
+    if (view.contiguous) dense = dense.slice();
     for (let i = 0; i < n; i++) {
       if (dense[i] > 1) {
         throw new SETypeError(`${fn}: ${label} has dtype BOOL but its element ${i} (row-major) is ${dense[i]}; BOOL elements are 0 or 1`);
