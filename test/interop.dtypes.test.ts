@@ -519,6 +519,19 @@ describe('writeSafetensors: dtypes and arrays', () => {
     expect(back.k).toEqual({ dtype: 'I32', data: new Int32Array([3, -4, 1, -2]), shape: [2, 2], stride: [2, 1], offset: 0 });
   });
 
+  test('a getter of a later tensor that changes checked BOOL data cannot put a bad byte in the file', () => {
+    const flags = new Uint8Array([1, 0]);
+    const tensors = {
+      a: { data: flags, shape: [2], dtype: 'BOOL' as const },
+      get b() {
+        flags[0] = 2;
+        return { data: new Float32Array(1), shape: [1] };
+      },
+    };
+    const back = readSafetensors(writeSafetensors(tensors));
+    expect(back.a.data).toEqual(new Uint8Array([1, 0]));
+  });
+
   test('strided integer views and zero-sized tensors', () => {
     const data = new BigInt64Array([9n, 1n, 2n, 3n, 4n, 5n, 6n]);
     const back = readSafetensors(writeSafetensors({ t: { data, shape: [3, 2], stride: [1, 3], offset: 1 }, e: { data: new Int16Array(0), shape: [0, 3] } }));
