@@ -8,13 +8,12 @@
  * 0 or 1 here) are allowed. The same count without a workspace shows thousands.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as core from '../src/core.js';
 import type { FloatTensor, SEOptions, SEParams } from '../src/core.js';
+import { requireBuild } from './build.js';
 
 const ROOT = resolve(__dirname, '..');
-const built = existsSync(join(ROOT, 'dist/esm/index.js'));
 
 function countGcs(scenario: string, calls: number): number {
   const args = ['--max-semi-space-size=1', join(ROOT, 'test/fixtures/count-gcs.mjs'), scenario, String(calls)];
@@ -31,7 +30,8 @@ function setup(shape: number[], options: SEOptions, bias: boolean) {
   return { params, x, dy, size };
 }
 
-(built ? describe : describe.skip)('steady state allocates nothing with a workspace (built package, 500,000 calls)', () => {
+describe('steady state allocates nothing with a workspace (built package, 500,000 calls)', () => {
+  beforeAll(() => requireBuild());
   test.each([
     ['default', 'the default block, core entry'],
     ['variants', 'channels-last, max squeeze, silu, hardSigmoid, no bias'],

@@ -20,6 +20,7 @@ import {
   type SEOptions,
 } from '../src/core.js';
 import { lcg, params64, randomFloat32, randomParams, refOptions, gradientError, relativeError, seReference, seReferenceGradients } from './reference.js';
+import { requireBuild } from './build.js';
 
 const ROOT = resolve(__dirname, '..');
 const TOL = 2e-5;
@@ -66,9 +67,9 @@ function gatherView(data: Float32Array, shape: number[], stride: number[], offse
   return Float32Array.from(out);
 }
 
-const built = existsSync(join(ROOT, 'dist/esm/index.js')) && existsSync(join(ROOT, 'dist/cjs/index.js'));
 
-(built ? describe : describe.skip)('the built package', () => {
+describe('the built package', () => {
+  beforeAll(() => requireBuild());
   const dir = mkdtempSync(join(tmpdir(), 'se-kernels-dist-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -155,9 +156,4 @@ const built = existsSync(join(ROOT, 'dist/esm/index.js')) && existsSync(join(ROO
     }
     expect(readdirSync(join(ROOT, 'dist/esm/kernels')).some((f) => f.endsWith('.d.ts'))).toBe(true);
   });
-});
-
-test('dist exists when run through npm test (which builds first)', () => {
-  // `npm test` runs the build before jest; a bare `npx jest` on a fresh clone skips the dist suite.
-  if (process.env.npm_lifecycle_event === 'test') expect(built).toBe(true);
 });

@@ -35,10 +35,15 @@ function syncArrays(): JobArrays {
   return arrays;
 }
 
-/** Takes an injected fault aimed at this worker, if any (the library's own fault tests). */
-function takeFault(): number {
+/**
+ * Takes an injected fault aimed at this worker (the library's own fault tests), if it is one of
+ * `kinds`; a fault of another kind stays pending (an in-share fault waits for a claimed share).
+ */
+function takeFault(...kinds: number[]): number {
   if (Atomics.load(ctl, CTL.injectTarget) !== index + 1) return FAULT.none;
-  const what = Atomics.exchange(ctl, CTL.inject, FAULT.none);
+  const what = Atomics.load(ctl, CTL.inject);
+  if (!kinds.includes(what)) return FAULT.none;
+  Atomics.store(ctl, CTL.inject, FAULT.none);
   Atomics.store(ctl, CTL.injectTarget, 0);
   return what;
 }
@@ -48,8 +53,8 @@ function actOnFault(what: number): void {
   if (what === FAULT.throwInShare) throw new Error('injected failure inside a share');
   if (what === FAULT.slowShare) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1000);
   if (what === FAULT.outOfMemory) {
-    const hoard: Float64Array[] = [];
-    for (;;) hoard.push(new Float64Array(1 << 20).fill(hoard.length));
+    const hoard: { i: number }[][] = [];
+    for (;;) hoard.push(Array.from({ length: 1 << 16 }, (_, i) => ({ i })));
   }
 }
 
@@ -64,9 +69,9 @@ for (;;) {
   if (Atomics.load(ctl, CTL.stop) === 1) break;
   const gen = Atomics.load(ctl, CTL.gen);
   seen = gen;
-  let fault = takeFault();
-  if (fault === FAULT.exitIdle) process.exit(7);
-  if (fault === FAULT.throwUncaught) throw new Error('injected uncaught error');
+  const early = takeFault(FAULT.exitIdle, FAULT.throwUncaught);
+  if (early === FAULT.exitIdle) process.exit(7);
+  if (early === FAULT.throwUncaught) throw new Error('injected uncaught error');
   const shares = ctl[CTL.shares];
   for (let i = 0; i < shares; i++) {
     const k = (index + 1 + i) % shares;
@@ -75,11 +80,7 @@ for (;;) {
       const a = syncArrays();
       frameOfJob(ctl, a, frame);
       scratch.ensure(frame.C, frame.R);
-      if (fault !== FAULT.none) {
-        const what = fault;
-        fault = FAULT.none;
-        actOnFault(what);
-      }
+      actOnFault(takeFault(FAULT.exitInShare, FAULT.throwInShare, FAULT.outOfMemory, FAULT.slowShare));
       runShare(ctl, frame, a, k, scratch);
       Atomics.store(ctl, CTL.state + k, done(gen));
     } catch (e) {
