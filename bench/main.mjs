@@ -28,7 +28,7 @@ import { fmtCell, fmtMs, fmtRatio, machine, mdTable, otherLoadMeter } from './li
 const USAGE = `usage: bench/run [--quick] [--systems=LIST] [--cases=LIST] [--out=FILE]
   --quick          ${MODES.quick.budgetMs} ms per system and case in ${MODES.quick.rounds} rounds (about 2 minutes in all)
                    instead of ${MODES.full.budgetMs} ms in ${MODES.full.rounds} rounds (the default, full mode: about 15 minutes)
-  --systems=LIST   only these systems, by family or id prefix, e.g. se-kernels,floor,tfjs-wasm,ORT,SEThreads
+  --systems=LIST   only these systems, by family or id prefix (any case), e.g. se-kernels,SEThreads,floor,naive,tfjs-wasm,ORT
   --cases=LIST     only these cases: standard shapes by index 0-4 or as NxCxHxW (8x64x56x56),
                    workloads by id (${WORKLOADS.map((w) => w.id).join(', ')}), or "shapes" / "workloads"
                    (--shapes=LIST is the same option)
@@ -76,7 +76,7 @@ const systems = [
   ...mods.naive.systems,
   ...mods.tfjs.systems,
   ...mods.ort.systems,
-].filter((s) => !systemFilter || systemFilter.some((f) => s.family === f || s.id.startsWith(f)));
+].filter((s) => !systemFilter || systemFilter.some((f) => s.family.toLowerCase().startsWith(f.toLowerCase()) || s.id.startsWith(f.toLowerCase())));
 if (systems.length === 0) {
   console.error('bench: --systems matches no system');
   process.exit(2);
