@@ -46,7 +46,7 @@ import {
   tanhBackward,
   tanhForward,
 } from '../src/kernels/index.js';
-import { erfcReference, nonlinearity } from '../src/testing/reference.js';
+import { erfcReference, nonlinearity } from './reference.js';
 import {
   F32_TINY,
   INPUT_PAD,
@@ -98,6 +98,9 @@ const REF: Record<ActivationKind, { f: (v: number) => number; d: (v: number) => 
   identity: { f: refActivation.identity, d: refDerivative.identity },
 };
 
+/** Every kink of every kind. */
+const REF_KINKS = [-3, 0, 3];
+
 /** Moves values within 1e-3 of a kink 0.25 away from it, so central differences stay on one side. */
 function awayFromKinks(x: Float32Array, kinks: number[]): Float32Array {
   return x.map((v) => {
@@ -124,7 +127,7 @@ const actCase = fc
 test.prop([actCase, fc.constantFrom(...ACTIVATION_KINDS)], RUNS)(
   'the reference closed-form derivatives agree with central differences of the reference forward (1e-8 abs)',
   ({ x }, kind) => {
-    const xs = awayFromKinks(x, [-3, 0, 3]);
+    const xs = awayFromKinks(x, REF_KINKS);
     const cd = Float64Array.from(xs, (v) => numericDeriv(REF[kind].f, v));
     expectAllClose(Float64Array.from(xs, REF[kind].d), cd, () => 1e-8, `${kind}'`);
   },
@@ -160,7 +163,6 @@ describe('the scalar table', () => {
     },
   );
 });
-const REF_KINKS = [-3, 0, 3];
 
 // -----------------------------------------------------------------------------------------------
 describe('hand-worked values', () => {
