@@ -113,23 +113,29 @@ const results = [];
 /** @type {{ key: string, id: string, kind: string, title: string, blocks: number, elements: number }[]} */
 const caseInfo = [];
 
-for (const [ci, cs] of cases.entries()) {
-  progress(`${cs.key} (${ci + 1}/${cases.length}): inputs and float64 reference`);
-  let c = cs.build();
-  caseInfo.push({ key: c.key, id: c.id, kind: c.kind, title: c.title, blocks: c.blocks.length, elements: c.elements });
-  /** @type {import('./lib/reference.mjs').Reference[] | null} */
-  let refs = c.blocks.map((b) => reference(b, c.gate));
-  progress(`${cs.key}: reference computed`);
+/**
+ * @typedef {{ id: string, sys: import('./systems/types.mjs').System, inst: import('./systems/types.mjs').Instance, checkMs: number, maxRounds: number | null }} Entry
+ */
+
+/**
+ * Sets every system up on a case and checks its outputs against the float64 reference (which is
+ * computed here and dropped on return, before the timing); exits the process on a mismatch.
+ * @param {import('./lib/cases.mjs').Case} c
+ * @returns {Promise<Entry[]>}
+ */
+async function setUpAndCheck(c) {
+  const refs = c.blocks.map((b) => reference(b, c.gate));
+  progress(`${c.key}: reference computed`);
   // The reference against se-kernels/testing's independent forward, once per distinct block shape.
   const seen = new Set();
   c.blocks.forEach((b, i) => {
     if (seen.has(b.key)) return;
     seen.add(b.key);
-    checkForwardAgainstTesting(b, c.gate, /** @type {import('./lib/reference.mjs').Reference[]} */ (refs)[i]);
+    checkForwardAgainstTesting(b, c.gate, refs[i]);
   });
 
-  progress(`${cs.key}: set up and check ${systems.length} systems`);
-  /** @type {{ id: string, sys: import('./systems/types.mjs').System, inst: import('./systems/types.mjs').Instance, checkMs: number, maxRounds: number | null }[]} */
+  progress(`${c.key}: set up and check ${systems.length} systems`);
+  /** @type {Entry[]} */
   const entries = [];
   for (const sys of systems) {
     const reason = sys.skip?.(c, modeName) ?? null;
@@ -146,9 +152,11 @@ for (const [ci, cs] of cases.entries()) {
     /** @type {Record<string, number>} */
     const errors = {};
     outs.forEach((out, b) => {
+      /** @type {Record<string, ArrayLike<number>>} */
+      const ref = { ...refs[b] };
       for (const [k, v] of Object.entries(out)) {
         if (v === null || v === undefined) continue;
-        const e = testing.relativeError(v, /** @type {any} */ (refs)[b][k]);
+        const e = testing.relativeError(v, ref[k]);
         errors[k] = Math.max(errors[k] ?? 0, Number.isNaN(e) ? Infinity : e);
       }
     });
@@ -158,7 +166,6 @@ for (const [ci, cs] of cases.entries()) {
     if (fewer !== null) fewerRounds.push({ system: sys.id, case: c.key, rounds: fewer.rounds, why: fewer.why });
     entries.push({ id: sys.id, sys, inst, checkMs, maxRounds: fewer?.rounds ?? null });
   }
-  refs = null;
   const failed = checks.filter((k) => !k.ok);
   if (failed.length > 0) {
     console.error('\nbench: OUTPUT CHECK FAILED, stopping before timing:');
@@ -166,16 +173,30 @@ for (const [ci, cs] of cases.entries()) {
     await closeWorkers();
     process.exit(1);
   }
+  return entries;
+}
 
-  progress(`${cs.key}: timing (${entries.length} systems, ${mode.rounds} rounds)`);
+/**
+ * Builds a case, checks and times every system on it, and disposes them.
+ * @param {ReturnType<typeof selectCases>[number]} cs
+ * @param {number} ci
+ */
+async function runCase(cs, ci) {
+  progress(`${cs.key} (${ci + 1}/${cases.length}): inputs and float64 reference`);
+  const c = cs.build();
+  caseInfo.push({ key: c.key, id: c.id, kind: c.kind, title: c.title, blocks: c.blocks.length, elements: c.elements });
+  const entries = await setUpAndCheck(c);
+  progress(`${c.key}: timing (${entries.length} systems, ${mode.rounds} rounds)`);
   const rounds = await timeInterleaved(entries, mode);
   for (const { id, sys, inst } of entries) {
     await inst.dispose?.();
     const r = /** @type {number[][]} */ (rounds.get(id));
     results.push({ case: c.key, system: id, family: sys.family, pass: sys.pass, diagnostic: !!sys.diagnostic, rounds: r, stats: stats(r) });
   }
-  entries.length = 0;
-  c = /** @type {any} */ (null);
+}
+
+for (const [ci, cs] of cases.entries()) {
+  await runCase(cs, ci);
   collectGarbage();
 }
 const elapsedS = (performance.now() - t0) / 1000;
