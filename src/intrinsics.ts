@@ -88,6 +88,11 @@ export function typedArrayBuffer(v: unknown): ArrayBufferLike | undefined {
   return TAG(v) === undefined ? undefined : (BUFFER(v) as ArrayBufferLike);
 }
 
+/** Where a real typed array of any kind starts in its buffer, in bytes (from its internal slot), or -1. */
+export function typedArrayByteOffset(v: unknown): number {
+  return TAG(v) === undefined ? -1 : (BYTE_OFFSET(v) as number);
+}
+
 /** Whether `v` is a real Float32Array (any realm, subclasses included; not a Proxy or imitation). */
 export function isRealFloat32Array(v: unknown): v is Float32Array {
   return TAG(v) === 'Float32Array';

@@ -1,7 +1,8 @@
 /** SE block parameters: their type, creation and initialisation, hidden-width rounding, validation. */
 import { SEOptionError, SEShapeError, SETypeError, describeValue } from './errors.js';
 import { SeededRandom } from './rng.js';
-import { allocFloat32, isFloat32Array, lengthOf, plainFloat32 } from './tensor.js';
+import { typedArrayLength } from './intrinsics.js';
+import { allocFloat32, isFloat32Array, plainFloat32 } from './tensor.js';
 
 /**
  * The weights of one SE block, in PyTorch's layout: `w1` is the reducing layer `[hidden, channels]`
@@ -227,7 +228,7 @@ function weightArray(fn: string, name: string, k: number, v: unknown): Float32Ar
 }
 
 function weightLength(fn: string, name: string, k: number, v: Float32Array, length: number, R: number, C: number): Float32Array {
-  const got = lengthOf(v);
+  const got = typedArrayLength(v);
   if (got !== length) {
     throw new SEShapeError(`${fn}: ${name}.${WEIGHT_NAMES[k]} has length ${got} but ${weightShape(k, R, C)} needs ${length}`);
   }

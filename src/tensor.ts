@@ -3,6 +3,7 @@
  * its validation, and the strided-to-dense copy used when a view is not contiguous.
  */
 import { SEShapeError, SETypeError, describeValue } from './errors.js';
+import { isDetachedBuffer, isRealFloat32Array, plainFloat32Array, typedArrayBuffer, typedArrayLength } from './intrinsics.js';
 
 /**
  * A strided view of float32 data; any scijs ndarray satisfies it.
@@ -64,50 +65,16 @@ export function formatShape(shape: readonly number[]): string {
 
 const EMPTY = new Float32Array(0);
 
-// The engine's own typed-array accessors. Reading `length`, `buffer` or `byteOffset` as properties
-// can be faked by a subclass or a Proxy; these getters read the internal slots (and throw for
-// anything that is not a real typed array, which the tag getter answers with undefined instead).
-const TYPED_ARRAY_PROTO: object = Object.getPrototypeOf(Float32Array.prototype);
-function intrinsicGetter(key: PropertyKey): (this: unknown) => unknown {
-  const d = Object.getOwnPropertyDescriptor(TYPED_ARRAY_PROTO, key);
-  const get = d === undefined ? undefined : d.get;
-  if (get === undefined) throw new Error(`se-kernels: this engine has no %TypedArray%.prototype getter for ${String(key)}`);
-  return get;
-}
-const TAG = intrinsicGetter(Symbol.toStringTag);
-const LENGTH = intrinsicGetter('length');
-const BUFFER = intrinsicGetter('buffer');
-const BYTE_OFFSET = intrinsicGetter('byteOffset');
-
-/**
- * True for a real Float32Array (any realm, any subclass), by the engine's internal slot: a Proxy
- * around one, or an object that only looks like one, is not.
- */
-export function isFloat32Array(v: unknown): v is Float32Array {
-  return typeof v === 'object' && v !== null && TAG.call(v) === 'Float32Array';
-}
-
-/** The true element count of a typed array (not a `length` a subclass may override). */
-export function lengthOf(a: ArrayBufferView): number {
-  return LENGTH.call(a) as number;
-}
-
-/** The ArrayBuffer or SharedArrayBuffer under a typed array, from its internal slot. */
-export function bufferOf(a: ArrayBufferView): ArrayBufferLike {
-  return BUFFER.call(a) as ArrayBufferLike;
-}
-
-/** Where a typed array starts in its buffer, in bytes, from its internal slot. */
-export function byteOffsetOf(a: ArrayBufferView): number {
-  return BYTE_OFFSET.call(a) as number;
-}
+/** True for a real Float32Array (any realm, any subclass): a Proxy around one, or an imitation, is not. */
+export const isFloat32Array = isRealFloat32Array;
 
 /**
  * `a` itself when it is a plain Float32Array of this realm, else a plain Float32Array over the same
- * memory (for a subclass, or one from another realm): the kernels then see one kind of array only.
+ * memory (for a subclass, one from another realm, or one with an own `length`): the kernels then
+ * see one kind of array only.
  */
 export function plainFloat32(a: Float32Array): Float32Array {
-  return Object.getPrototypeOf(a) === Float32Array.prototype ? a : new Float32Array(bufferOf(a), byteOffsetOf(a), lengthOf(a));
+  return plainFloat32Array(a) ?? a;
 }
 
 /**
@@ -219,9 +186,9 @@ export class TensorSnapshot implements CheckedTensor {
    * and swaps a subclass or other-realm array for a plain Float32Array over the same memory.
    */
   checkData(fn: string, name: string): this {
-    const length = lengthOf(this.data);
+    const length = typedArrayLength(this.data);
     if (this.lo < 0 || this.hi >= length) {
-      const detached = length === 0 && bufferOf(this.data).byteLength === 0 ? ' (is its buffer detached, transferred or resized to 0?)' : '';
+      const detached = length === 0 && isDetachedBuffer(typedArrayBuffer(this.data)) ? ' (its buffer is detached: transferred to another thread or context)' : '';
       throw new SEShapeError(
         `${fn}: ${name} with shape ${formatShape(this.shape)}, stride ${formatShape(this.stride)} and offset ${this.offset} ` +
           `addresses data[${this.lo}..${this.hi}] but ${name}.data has length ${length}${detached}`,

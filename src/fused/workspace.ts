@@ -4,7 +4,8 @@
  */
 import { SEShapeError, SEStateError, SETypeError, describeValue, hasBrand } from '../errors.js';
 import { ParamsSnapshot } from '../params.js';
-import { allocFloat32, bufferOf, byteOffsetOf, lengthOf, TensorSnapshot, type PlainTensor } from '../tensor.js';
+import { typedArrayBuffer, typedArrayByteOffset, typedArrayLength } from '../intrinsics.js';
+import { allocFloat32, TensorSnapshot, type PlainTensor } from '../tensor.js';
 import { SECache } from './cache.js';
 import { BackwardOutputs, BoundBackward, EMPTY_F32, SEScratch } from './frame.js';
 
@@ -137,7 +138,7 @@ export class SEWorkspace {
 
 /** True when a typed array's memory is a SharedArrayBuffer. @internal */
 export function isShared(a: ArrayBufferView): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && bufferOf(a) instanceof SharedArrayBuffer;
+  return typeof SharedArrayBuffer !== 'undefined' && typedArrayBuffer(a) instanceof SharedArrayBuffer;
 }
 
 function sharedFloat32(fn: string, what: string, n: number): Float32Array {
@@ -181,7 +182,7 @@ export function releaseWorkspace(ws: SEWorkspace | null): void {
 
 /** Byte range `[start, end)` of elements `[lo, hi]` of `a`. */
 function byteStart(a: ArrayBufferView, lo: number): number {
-  return byteOffsetOf(a) + 4 * lo;
+  return typedArrayByteOffset(a) + 4 * lo;
 }
 
 /**
@@ -190,7 +191,7 @@ function byteStart(a: ArrayBufferView, lo: number): number {
  * @internal
  */
 export function overlaps(a: ArrayBufferView, aLo: number, aHi: number, b: ArrayBufferView, bLo: number, bHi: number): boolean {
-  if (aHi < aLo || bHi < bLo || bufferOf(a) !== bufferOf(b)) return false;
+  if (aHi < aLo || bHi < bLo || typedArrayBuffer(a) !== typedArrayBuffer(b)) return false;
   const as = byteStart(a, aLo);
   const bs = byteStart(b, bLo);
   return as < bs + 4 * (bHi - bLo + 1) && bs < as + 4 * (aHi - aLo + 1);
@@ -198,5 +199,5 @@ export function overlaps(a: ArrayBufferView, aLo: number, aHi: number, b: ArrayB
 
 /** True when `a` (whole) and elements `[lo, hi]` of `b` are exactly the same memory. @internal */
 export function sameMemory(a: ArrayBufferView, b: ArrayBufferView, lo: number, hi: number): boolean {
-  return bufferOf(a) === bufferOf(b) && byteOffsetOf(a) === byteStart(b, lo) && lengthOf(a) === hi - lo + 1;
+  return typedArrayBuffer(a) === typedArrayBuffer(b) && typedArrayByteOffset(a) === byteStart(b, lo) && typedArrayLength(a) === hi - lo + 1;
 }

@@ -15,6 +15,7 @@
  * as empty tensors. Writing produces what the reference writes: the header padded with spaces to a
  * multiple of 8 bytes, tensors ordered by decreasing dtype alignment then by name.
  */
+import { typedArrayBuffer, typedArrayByteOffset, typedArrayLength, typedArrayName } from '../intrinsics.js';
 import { SEOptionError, SEShapeError, SEStateError, SETypeError, describeValue } from '../errors.js';
 import { rowMajorStrides } from '../tensor.js';
 
@@ -253,33 +254,15 @@ declare const TextEncoder: new () => { encode(input: string): Uint8Array };
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-// The engine's own typed-array accessors, which a subclass or a Proxy cannot fake: the tag getter
-// answers undefined for anything that is not a typed array.
-const TYPED_ARRAY_PROTO: object = Object.getPrototypeOf(Uint8Array.prototype);
-function intrinsicGetter(key: PropertyKey): (this: unknown) => unknown {
-  const d = Object.getOwnPropertyDescriptor(TYPED_ARRAY_PROTO, key);
-  const get = d === undefined ? undefined : d.get;
-  if (get === undefined) throw new Error(`se-kernels: this engine has no %TypedArray%.prototype getter for ${String(key)}`);
-  return get;
-}
-const TAG = intrinsicGetter(Symbol.toStringTag);
-const LENGTH = intrinsicGetter('length');
-const BUFFER = intrinsicGetter('buffer');
-const BYTE_OFFSET = intrinsicGetter('byteOffset');
-
 /** The typed array's class name (`'Float32Array'`) by its internal slot, or undefined for anything else. */
-function typedArrayTag(v: unknown): string | undefined {
-  if (typeof v !== 'object' || v === null) return undefined;
-  const tag = TAG.call(v);
-  return typeof tag === 'string' ? tag : undefined;
-}
+const typedArrayTag = typedArrayName;
 
 /**
  * The bytes of a typed array whose elements have `elementSize` bytes, as a plain Uint8Array over the
  * same memory, by its internal slots (a subclass or a Node Buffer cannot redirect them).
  */
 function bytesOf(a: ArrayBufferView, elementSize: number): Uint8Array {
-  return new Uint8Array(BUFFER.call(a) as ArrayBufferLike, BYTE_OFFSET.call(a) as number, (LENGTH.call(a) as number) * elementSize);
+  return new Uint8Array(typedArrayBuffer(a) ?? new ArrayBuffer(0), typedArrayByteOffset(a), typedArrayLength(a) * elementSize);
 }
 
 /** The element size of each typed array the writer accepts, by class name. */
@@ -830,7 +813,7 @@ export function readSafetensors(bytes: Uint8Array, options?: ReadSafetensorsOpti
     }
   }
   // The filter is user code: it may have resized, transferred or detached the buffer under `bytes`.
-  const lengthNow = LENGTH.call(bytes) as number;
+  const lengthNow = typedArrayLength(bytes);
   if (lengthNow !== length) {
     throw new SEStateError(`${fn}: bytes changed length from ${length} to ${lengthNow} while options.filter ran`);
   }
