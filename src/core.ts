@@ -30,6 +30,7 @@ export {
 } from './params.js';
 export { SECache, seBackward, seForward, SEWorkspace, type SEBackwardResult, type SEForwardResult, type SEForwardBuffers, type SEBackwardBuffers } from './fused/index.js';
 export * from './autograd/index.js';
+export { SEBlock, type SEBlockBehaviour, type SEBlockOptions, type SEGradients } from './block.js';
 export * from './interop/index.js';
 export * from './cost.js';
 export * from './optim/index.js';

@@ -7,6 +7,7 @@
  */
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
+import { SEBlock as CoreSEBlock } from './block.js';
 import * as core from './core.js';
 import { SECache, SEWorkspace, type SEBackwardBuffers, type SEForwardBuffers } from './fused/index.js';
 import type { SEOptions } from './options.js';
@@ -57,6 +58,21 @@ function resultsFor(ws: SEWorkspace | undefined) {
     ndResults.set(ws, r);
   }
   return r;
+}
+
+/**
+ * {@link CoreSEBlock} whose `forward` and `backward` return scijs ndarrays (the `se-kernels/core`
+ * entry's returns plain tensors).
+ */
+export class SEBlock extends CoreSEBlock {
+  /** The block's forward (see the core `SEBlock.forward`); y as a scijs ndarray. */
+  override forward(x: FloatTensor): NdArray<Float32Array> {
+    return toNdArray(super.forward(x), false);
+  }
+  /** The backward of the latest forward (see the core `SEBlock.backward`); dx as a scijs ndarray. */
+  override backward(dy: FloatTensor): NdArray<Float32Array> {
+    return toNdArray(super.backward(dy), false);
+  }
 }
 
 /**

@@ -31,8 +31,16 @@ export type SEInit = 'kaimingNormal' | 'normal' | 'zeros';
 export interface CreateSEParamsOptions {
   /** C, the number of input channels (a positive integer). */
   channels: number;
-  /** Reduction ratio r (default 16): hidden = max(1, floor(C / r)), or makeDivisible(C / r, divisor). */
+  /**
+   * Reduction ratio r >= 1 (default 16): hidden = max(1, floor(C / r)), or makeDivisible(C / r,
+   * divisor). A ratio below 1 is an error: timm's `rd_ratio` (1/16) is {@link CreateSEParamsOptions.rdRatio}.
+   */
   reduction?: number;
+  /**
+   * timm's `rd_ratio`, the inverse of `reduction`: hidden = max(1, floor(C * rdRatio)), or
+   * makeDivisible(C * rdRatio, divisor) (timm's SE modules pass divisor 8 and roundLimit 0).
+   */
+  rdRatio?: number;
   /** An explicit hidden width R; excludes `reduction` and `divisor`. */
   hidden?: number;
   /** Round the hidden width to a multiple of this with {@link makeDivisible} (timm / torchvision style). */
@@ -89,41 +97,80 @@ export function makeDivisible(v: number, divisor = 8, minValue?: number, roundLi
 }
 
 /** The hidden width R that {@link createSEParams} would choose for these options. */
-export function seHiddenWidth(opts: { channels: number; reduction?: number; hidden?: number; divisor?: number; roundLimit?: number }, fn = 'seHiddenWidth'): number {
+export function seHiddenWidth(
+  opts: { channels: number; reduction?: number; rdRatio?: number; hidden?: number; divisor?: number; roundLimit?: number },
+  fn = 'seHiddenWidth',
+): number {
   if (opts === null || typeof opts !== 'object') {
     throw new SETypeError(`${fn}: options must be an object with channels but got ${describeValue(opts)}`);
   }
-  const { channels, reduction, hidden, divisor, roundLimit } = opts;
+  return widthOf(fn, { ...opts }).hidden;
+}
+
+/** Channels and hidden width from options already copied (each field read once). */
+function widthOf(fn: string, opts: Readonly<Record<string, unknown>>): { channels: number; hidden: number } {
+  const { channels, reduction, rdRatio, hidden, divisor, roundLimit } = opts;
   if (!isPositiveInt(channels)) throw new SEOptionError(`${fn}: channels must be a positive integer but is ${describeValue(channels)}`);
   if (hidden !== undefined) {
-    if (reduction !== undefined || divisor !== undefined) {
-      throw new SEOptionError(`${fn}: give either hidden or reduction/divisor, not both (hidden is ${hidden}, reduction is ${describeValue(reduction)}, divisor is ${describeValue(divisor)})`);
+    if (reduction !== undefined || rdRatio !== undefined || divisor !== undefined) {
+      throw new SEOptionError(
+        `${fn}: give either hidden or reduction/rdRatio/divisor, not both (hidden is ${describeValue(hidden)}, reduction is ${describeValue(reduction)}, ` +
+          `rdRatio is ${describeValue(rdRatio)}, divisor is ${describeValue(divisor)})`,
+      );
     }
     if (!isPositiveInt(hidden)) throw new SEOptionError(`${fn}: hidden must be a positive integer but is ${describeValue(hidden)}`);
-    return hidden;
+    return { channels, hidden };
   }
-  const r = reduction === undefined ? 16 : reduction;
-  if (!isFinitePositive(r)) throw new SEOptionError(`${fn}: reduction must be a finite positive number but is ${describeValue(reduction)}`);
-  if (divisor !== undefined) return makeDivisible(channels / r, divisor, undefined, roundLimit === undefined ? 0.9 : roundLimit);
+  if (reduction !== undefined && rdRatio !== undefined) {
+    throw new SEOptionError(`${fn}: give either reduction (r, e.g. 16) or rdRatio (timm's rd_ratio, e.g. 1/16), not both`);
+  }
+  let width: number;
+  if (rdRatio !== undefined) {
+    if (!isFinitePositive(rdRatio)) throw new SEOptionError(`${fn}: rdRatio must be a finite positive number but is ${describeValue(rdRatio)}`);
+    width = channels * rdRatio;
+  } else {
+    const r = reduction === undefined ? 16 : reduction;
+    if (!isFinitePositive(r)) throw new SEOptionError(`${fn}: reduction must be a finite positive number but is ${describeValue(reduction)}`);
+    if (r < 1) {
+      throw new SEOptionError(
+        `${fn}: reduction is ${r}, below 1, which would make the hidden layer wider than the input (${channels} / ${r} = ${channels / r}); ` +
+          `reduction is r (16 means hidden = channels / 16): for timm's rd_ratio (1/16) use rdRatio: ${r}`,
+      );
+    }
+    width = channels / r;
+  }
+  if (divisor !== undefined) {
+    if (roundLimit !== undefined && typeof roundLimit !== 'number') {
+      throw new SEOptionError(`${fn}: roundLimit must be a finite number >= 0 but is ${describeValue(roundLimit)}`);
+    }
+    if (typeof divisor !== 'number') throw new SEOptionError(`${fn}: divisor must be a positive integer but is ${describeValue(divisor)}`);
+    return { channels, hidden: makeDivisible(width, divisor, undefined, roundLimit === undefined ? 0.9 : roundLimit) };
+  }
   if (roundLimit !== undefined) throw new SEOptionError(`${fn}: roundLimit only applies with divisor, which is not given`);
-  return Math.max(1, Math.floor(channels / r));
+  // Rounded to 12 significant digits first, so 96 * (1 / 3) floors to 32, not 31.
+  return { channels, hidden: Math.max(1, Math.floor(Number(width.toPrecision(12)))) };
 }
 
 /**
  * Creates the parameters of an SE block, initialised reproducibly from `seed`.
  * @example createSEParams({ channels: 64 }) // hidden 4, kaiming-normal weights, zero biases
  */
-export function createSEParams(opts: CreateSEParamsOptions): SEParams {
-  const fn = 'createSEParams';
-  if (opts === null || typeof opts !== 'object') {
-    throw new SETypeError(`${fn}: options must be an object like { channels: 64 } but got ${describeValue(opts)}`);
+export function createSEParams(options: CreateSEParamsOptions): SEParams {
+  return makeSEParams('createSEParams', options);
+}
+
+/** {@link createSEParams} for an options argument of any type, with messages naming `fn`. @internal */
+export function makeSEParams(fn: string, options: unknown): SEParams {
+  if (options === null || typeof options !== 'object') {
+    throw new SETypeError(`${fn}: options must be an object like { channels: 64 } but got ${describeValue(options)}`);
   }
-  const known = ['channels', 'reduction', 'hidden', 'divisor', 'roundLimit', 'bias', 'init', 'std', 'seed'];
-  for (const key of Object.keys(opts)) {
+  const known = ['channels', 'reduction', 'rdRatio', 'hidden', 'divisor', 'roundLimit', 'bias', 'init', 'std', 'seed'];
+  for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw new SEOptionError(`${fn}: unknown option '${key}'; expected one of ${known.join(', ')}`);
   }
-  const hidden = seHiddenWidth(opts, fn);
-  const { channels } = opts;
+  // Each option read once: a copy (a getter runs once), then only the copy is used.
+  const opts: Readonly<Record<string, unknown>> = { ...options };
+  const { channels, hidden } = widthOf(fn, opts);
   const bias = opts.bias === undefined ? true : opts.bias;
   if (typeof bias !== 'boolean') throw new SEOptionError(`${fn}: bias must be true or false but is ${describeValue(opts.bias)}`);
   const init = opts.init === undefined ? 'kaimingNormal' : opts.init;

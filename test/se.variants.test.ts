@@ -1,10 +1,11 @@
 /**
- * Every combination of squeeze x activation x gate x layout (3 x 4 x 5 x 2 = 120), fused and on
- * the tape: forward against the float64 reference, gradients against float64 central differences,
- * and the fused seBackward against the tape's gradients for the same block.
+ * Every combination of squeeze x activation x gate x layout, fused and on the tape: forward against
+ * the float64 reference, gradients against float64 central differences, the fused seBackward
+ * against the composed tape graph's gradients for the same block, and the fused tape op
+ * (`squeezeExcitation`) bit for bit against seForward/seBackward.
  */
 import { fc, test as propTest } from '@fast-check/jest';
-import { Tape, mul, seBackward, seForward, seParamVariables, squeezeExcitation, sum, type SEOptions } from '../src/core.js';
+import { Tape, mul, seBackward, seForward, seParamVariables, squeezeExcitation, squeezeExcitationComposed, sum, type SEOptions } from '../src/core.js';
 import { ACTIVATIONS, GATES, LAYOUTS, SQUEEZES, buildCase, caseSpecArb, type SECase } from './cases.js';
 import { gradientError, kinkMargin, params64, relativeError, seReference, seReferenceGradients, tieMargin } from './reference.js';
 
@@ -13,11 +14,11 @@ const GRAD_TOL = 2e-5;
 /** Fused and tape gradients come from the same kernels summed in different orders. */
 const FUSED_VS_TAPE_TOL = 1e-5;
 
-function tapeGradients(c: SECase) {
+function tapeGradients(c: SECase, op: typeof squeezeExcitation) {
   const tape = new Tape();
   const x = tape.variable({ data: c.x, shape: c.shape });
   const p = seParamVariables(tape, c.params);
-  const y = squeezeExcitation(x, p, c.options);
+  const y = op(x, p, c.options);
   tape.backward(sum(mul(y, tape.constant({ data: c.dy, shape: c.shape }))));
   return { y: y.data, dx: x.grad!, dw1: p.w1.grad!, db1: p.b1?.grad ?? null, dw2: p.w2.grad!, db2: p.b2?.grad ?? null };
 }
@@ -33,8 +34,12 @@ function checkAll(c: SECase): void {
   const { y, cache } = seForward({ data: c.x, shape: c.shape }, c.params, c.options);
   expect(relativeError(y.data, ref.y)).toBeLessThanOrEqual(FORWARD_TOL);
   const fused = seBackward({ data: c.dy, shape: c.shape }, cache);
-  const tape = tapeGradients(c);
+  const tape = tapeGradients(c, squeezeExcitationComposed);
   expect(relativeError(tape.y, ref.y)).toBeLessThanOrEqual(FORWARD_TOL);
+  const op = tapeGradients(c, squeezeExcitation);
+  expect(Array.from(op.y)).toEqual(Array.from(y.data));
+  for (const k of ['dx', 'dw1', 'dw2'] as const) expect(Array.from(op[k])).toEqual(Array.from(fused[k].data));
+  expect(op.db1 === null ? null : Array.from(op.db1)).toEqual(fused.db1 === null ? null : Array.from(fused.db1.data));
   const num = seReferenceGradients(c.x, c.shape, c.params, c.ref, Float64Array.from(c.dy));
   const pairs: [string, ArrayLike<number> | undefined, ArrayLike<number> | null, ArrayLike<number> | null][] = [
     ['dx', fused.dx.data, tape.dx, num.dx],

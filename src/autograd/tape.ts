@@ -13,6 +13,7 @@
  * Leaf variables may share the caller's buffer (see {@link Tape.variable}); no op writes to it.
  * A backward is all or nothing: see {@link Tape}.
  */
+import { isOwnParameter, type Parameter } from './parameter.js';
 import { SEShapeError, SEStateError, SETypeError, describeThrown, describeValue, hasBrand } from '../errors.js';
 import { float32Length, isRealFloat32Array, plainFloat32Array, typedArrayName } from '../intrinsics.js';
 import { checkTensor, formatShape, gatherDense, type CheckedTensor, type FloatTensor } from '../tensor.js';
@@ -37,6 +38,8 @@ class VariableState {
   staged: Float32Array | null = null;
   /** The tape that made the variable and recognises it (set once, by that tape); null for a Variable constructed directly. */
   owner: Tape | null = null;
+  /** For a variable made by {@link Tape.parameter}: the parameter's gradient buffer, which a successful backward adds into. */
+  sink: Float32Array | null = null;
   constructor(
     readonly self: Variable,
     readonly tape: Tape,
@@ -132,14 +135,17 @@ export class Variable {
 
 /**
  * The one place where gradients reach variables, once a backward's whole reverse walk has
- * succeeded: today the variable's gradient becomes its staged buffer (a fresh array it then owns).
- * Gradient buffers that live across tapes (added into, like PyTorch's `.grad`) slot in here. It
- * writes the field itself, so an own `grad` property defined on the object cannot intercept it,
- * and it cannot fail.
+ * succeeded: the variable's gradient becomes its staged buffer (a fresh array it then owns), and a
+ * parameter's variable also ADDS it into the parameter's gradient buffer (which lives across
+ * tapes, like PyTorch's `.grad`). It writes the fields itself, so an own `grad` property defined on
+ * the object cannot intercept it, and it cannot fail.
  */
 function publishGradient(state: VariableState): void {
-  state.grad = state.staged;
+  const g = state.staged;
+  state.grad = g;
   state.staged = null;
+  const sink = state.sink;
+  if (sink !== null && g !== null) for (let i = 0; i < g.length; i++) sink[i] += g[i];
 }
 
 /** A typed array an op may save for its backward: Float32Array values, integer indices, and so on. */
@@ -363,6 +369,22 @@ export class Tape {
     if (typeof name !== 'string') throw new SETypeError(`${fn}: options.name must be a string but is ${describeValue(name)}`);
     const { data } = denseOf(fn, 't', ct);
     return this.adopt(new Variable(this, data, ct.shape, requiresGrad, name));
+  }
+
+  /**
+   * A leaf variable for a {@link Parameter}: its data without a copy, and a successful backward
+   * ADDS the variable's gradient into `p.grad` (besides setting the variable's own `grad`), so one
+   * Parameter serves a new tape every step and the optimizers see its gradient. A parameter may be
+   * put on a tape more than once; each variable adds its share.
+   * @param p the parameter (made by this copy of se-kernels)
+   */
+  parameter(p: Parameter): Variable {
+    const fn = 'Tape.parameter';
+    this.assertOpen(fn, '');
+    if (!isOwnParameter(p)) throw new SETypeError(`${fn}: p must be a Parameter (the object itself, made by this copy of se-kernels) but got ${describeValue(p)}`);
+    const v = this.adopt(new Variable(this, p.data, p.shape, true, p.name));
+    v[STATE].sink = p.grad;
+    return v;
   }
 
   /** A leaf that needs no gradient (inputs, targets). Same sharing rule as {@link Tape.variable}. */

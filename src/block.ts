@@ -1,0 +1,217 @@
+/**
+ * SEBlock: an SE block as a module, the way PyTorch and TensorFlow.js users hold one: its
+ * parameters, its variant, its gradients, forward and backward.
+ */
+import { Parameter } from './autograd/parameter.js';
+import { squeezeExcitation, type SEVariables } from './autograd/se.js';
+import { Tape, Variable } from './autograd/tape.js';
+import { SEOptionError, SEStateError, SETypeError, describeValue, hasBrand } from './errors.js';
+import { checkBufferKeys } from './fused/arguments.js';
+import { SECache, seBackward, seForward, SEWorkspace } from './fused/index.js';
+import { resolveSEOptions, type ResolvedSEOptions, type SEOptions } from './options.js';
+import { checkSEParams, makeSEParams, type CreateSEParamsOptions, type SEParams } from './params.js';
+import type { FloatTensor, PlainTensor } from './tensor.js';
+
+const BLOCK = Symbol.for('se-kernels.SEBlock');
+const OPTION_KEYS = ['layout', 'squeeze', 'activation', 'gate'];
+const BLOCK_KEYS = ['reuseBuffers'];
+
+/** What an {@link SEBlock} does besides its variant. */
+export interface SEBlockBehaviour {
+  /**
+   * Reuse one set of buffers for every call (no allocation in steady state): y and dx are then
+   * overwritten by the next forward / backward. Default false: results are fresh, safe to keep.
+   */
+  reuseBuffers?: boolean;
+}
+
+/** Options of `new SEBlock(...)`: {@link createSEParams}'s, the variant, and {@link SEBlockBehaviour}. */
+export type SEBlockOptions = CreateSEParamsOptions & SEOptions & SEBlockBehaviour;
+
+/** The weight gradients an {@link SEBlock} accumulates (PyTorch's `.grad`), the parameters' shapes. */
+export interface SEGradients {
+  readonly w1: Float32Array;
+  readonly b1: Float32Array | null;
+  readonly w2: Float32Array;
+  readonly b2: Float32Array | null;
+}
+
+/** Splits an options object into the parameters' options, the variant and the behaviour, each key read once. */
+function splitOptions(fn: string, options: unknown): { create: Record<string, unknown>; variant: Record<string, unknown>; reuse: boolean } {
+  if (options === null || typeof options !== 'object') throw new SETypeError(`${fn}: options must be an object like { channels: 64 } but got ${describeValue(options)}`);
+  const create: Record<string, unknown> = {};
+  const variant: Record<string, unknown> = {};
+  let reuse: unknown = false;
+  for (const key of Object.keys(options)) {
+    const v: unknown = (options as Record<string, unknown>)[key];
+    if (OPTION_KEYS.includes(key)) variant[key] = v;
+    else if (BLOCK_KEYS.includes(key)) reuse = v;
+    else create[key] = v;
+  }
+  if (typeof reuse !== 'boolean') throw new SEOptionError(`${fn}: options.reuseBuffers must be true or false but is ${describeValue(reuse)}`);
+  return { create, variant, reuse };
+}
+
+/**
+ * An SE block as a module: parameters, variant and gradients together, so a call never repeats
+ * (or forgets) the variant.
+ *
+ * - `forward(x)` runs the fused forward and keeps its cache; `backward(dy)` runs the backward of
+ *   the LATEST forward, returns dx and ADDS the weight gradients into `grads` (like PyTorch's
+ *   `.grad`: zero them with `zeroGrad()` or an optimizer's `zeroGrad()`).
+ * - Results are fresh arrays, safe to keep, unless the block was made with `reuseBuffers: true`
+ *   (then no call allocates, and y / dx are overwritten by the next forward / backward).
+ * - `parameters()` gives the {@link Parameter}s (`{ data, grad }`) the optimizers update in place.
+ * - `variables(tape)` / `tapeForward(x)` put the block on a tape as one fused op whose backward
+ *   adds into the same `grads`.
+ */
+export class SEBlock {
+  /** @internal Brand recognised by `instanceof` across copies of the package. */
+  readonly [BLOCK] = true;
+  /** `instanceof` by brand: true for instances from any copy of se-kernels. */
+  static [Symbol.hasInstance](v: unknown): boolean {
+    return hasBrand(v, BLOCK);
+  }
+  /** The weights (the block updates them only through an optimizer acting on `parameters()`). */
+  readonly params: SEParams;
+  /** The variant, every field filled in. */
+  readonly options: ResolvedSEOptions;
+  /** The accumulated weight gradients. */
+  readonly grads: SEGradients;
+  private readonly list: readonly Parameter[];
+  private readonly workspace: SEWorkspace | null;
+  private cache: SECache | null = null;
+
+  /**
+   * @param options `channels` and the rest of {@link createSEParams}'s options, the variant
+   *   (`layout`, `squeeze`, `activation`, `gate`) and `reuseBuffers`
+   * @example new SEBlock({ channels: 64, rdRatio: 1 / 16, activation: 'silu' })
+   */
+  constructor(options: SEBlockOptions);
+  /** @internal */
+  constructor(options: SEBlockOptions, from: { params: SEParams; variant: unknown; reuse: boolean });
+  constructor(options: SEBlockOptions, from?: { params: SEParams; variant: unknown; reuse: boolean }) {
+    let params: SEParams;
+    let variant: unknown;
+    let reuse: boolean;
+    if (from === undefined) {
+      const fn = 'SEBlock';
+      const parts = splitOptions(fn, options);
+      variant = parts.variant;
+      reuse = parts.reuse;
+      this.options = resolveSEOptions(fn, variant);
+      params = makeSEParams(fn, parts.create);
+    } else {
+      params = from.params;
+      reuse = from.reuse;
+      this.options = resolveSEOptions('SEBlock.fromParams', from.variant);
+    }
+    this.params = Object.freeze({ ...params });
+    const p = this.params;
+    this.grads = Object.freeze({
+      w1: new Float32Array(p.w1.length),
+      b1: p.b1 === null ? null : new Float32Array(p.b1.length),
+      w2: new Float32Array(p.w2.length),
+      b2: p.b2 === null ? null : new Float32Array(p.b2.length),
+    });
+    const C = p.channels;
+    const R = p.hidden;
+    const g = this.grads;
+    const list = [new Parameter({ data: p.w1, shape: [R, C] }, { name: 'w1', grad: g.w1 })];
+    if (p.b1 !== null && g.b1 !== null) list.push(new Parameter({ data: p.b1, shape: [R] }, { name: 'b1', grad: g.b1 }));
+    list.push(new Parameter({ data: p.w2, shape: [C, R] }, { name: 'w2', grad: g.w2 }));
+    if (p.b2 !== null && g.b2 !== null) list.push(new Parameter({ data: p.b2, shape: [C] }, { name: 'b2', grad: g.b2 }));
+    this.list = Object.freeze(list);
+    this.workspace = reuse ? new SEWorkspace() : null;
+  }
+
+  /**
+   * A block around existing weights (used without copying: e.g. from `loadSEParams`), with its variant.
+   * @param params the weights
+   * @param options the variant and `reuseBuffers`
+   */
+  static fromParams<T extends SEBlock>(
+    this: new (options: SEBlockOptions, from: { params: SEParams; variant: unknown; reuse: boolean }) => T,
+    params: SEParams,
+    options?: SEOptions & SEBlockBehaviour,
+  ): T {
+    const fn = 'SEBlock.fromParams';
+    const checked = checkSEParams(fn, params);
+    let variant: Record<string, unknown> = {};
+    let reuse = false;
+    if (options !== undefined) {
+      const o = checkBufferKeys(fn, options, [...OPTION_KEYS, ...BLOCK_KEYS], 'options');
+      const parts = splitOptions(fn, o);
+      variant = parts.variant;
+      reuse = parts.reuse;
+    }
+    return new this({ channels: checked.channels }, { params: checked, variant, reuse });
+  }
+
+  /**
+   * The block's forward: y = x scaled per channel by the excitation. Keeps the cache for
+   * {@link SEBlock.backward}.
+   * @param x `[N, C, ...spatial]` (or `[N, ...spatial, C]` channels-last), any FloatTensor view
+   * @returns y, a dense tensor of x's shape (fresh unless `reuseBuffers`)
+   */
+  forward(x: FloatTensor): PlainTensor {
+    const buffers = this.workspace === null ? undefined : { workspace: this.workspace };
+    const r = seForward(x, this.params, this.options, buffers);
+    this.cache = r.cache;
+    return r.y;
+  }
+
+  /**
+   * The backward of the latest forward: returns dx and ADDS dW1, db1, dW2, db2 into `grads`.
+   * @param dy gradient of the loss with respect to the latest forward's y
+   * @returns dx (fresh unless `reuseBuffers`)
+   */
+  backward(dy: FloatTensor): PlainTensor {
+    const fn = 'SEBlock.backward';
+    const cache = this.cache;
+    if (cache === null) throw new SEStateError(`${fn}: no forward has run on this block; call forward(x) first`);
+    const g = seBackward(dy, cache, this.workspace === null ? undefined : { workspace: this.workspace });
+    const grads = this.grads;
+    addInto(grads.w1, g.dw1.data);
+    addInto(grads.w2, g.dw2.data);
+    if (grads.b1 !== null && g.db1 !== null) addInto(grads.b1, g.db1.data);
+    if (grads.b2 !== null && g.db2 !== null) addInto(grads.b2, g.db2.data);
+    return g.dx;
+  }
+
+  /** Sets every accumulated gradient to zero. */
+  zeroGrad(): void {
+    for (const p of this.list) p.grad.fill(0);
+  }
+
+  /** The parameters in order w1, b1, w2, b2 (biases only when present): the same objects every call, for an optimizer. */
+  parameters(): Parameter[] {
+    return this.list.slice();
+  }
+
+  /** The block's parameters on `tape` (see `Tape.parameter`): a backward through them adds into `grads`. */
+  variables(tape: Tape): SEVariables {
+    if (!(tape instanceof Tape)) throw new SETypeError(`SEBlock.variables: tape must be a Tape but got ${describeValue(tape)}`);
+    const l = this.list;
+    const hasB1 = this.params.b1 !== null;
+    const hasB2 = this.params.b2 !== null;
+    const w1 = tape.parameter(l[0]);
+    const b1 = hasB1 ? tape.parameter(l[1]) : null;
+    const w2 = tape.parameter(l[hasB1 ? 2 : 1]);
+    const b2 = hasB2 ? tape.parameter(l[l.length - 1]) : null;
+    return { w1, b1, w2, b2 };
+  }
+
+  /**
+   * The block as one fused op on x's tape, with this block's variant; its backward adds into `grads`.
+   * @param x a Variable `[N, C, ...spatial]` (or channels-last)
+   */
+  tapeForward(x: Variable): Variable {
+    if (!(x instanceof Variable)) throw new SETypeError(`SEBlock.tapeForward: x must be a Variable but got ${describeValue(x)}`);
+    return squeezeExcitation(x, this.variables(x.tape), this.options);
+  }
+}
+
+function addInto(acc: Float32Array, g: Float32Array): void {
+  for (let i = 0; i < acc.length; i++) acc[i] += g[i];
+}
