@@ -96,7 +96,7 @@ function main(): void {
   const g = seBackward(dy, cache);
   console.log(`\nforward`);
   console.log(`  y        ${stats(y.data)}`);
-  console.log(`  gate s   ${stats(cache.s)}`);
+  console.log(`  gate s   ${stats(cache.excitations().data)}`);
   console.log(`backward (dy pseudo-random)`);
   console.log(`  dx       ${stats(g.dx.data)}`);
   console.log(`  dW1      ${stats(g.dw1.data)}`);

@@ -70,7 +70,8 @@ function meanExcitation(params: SEParams, x: Float32Array, shape: number[]): num
   const { cache } = seForward({ data: x, shape }, params);
   const [N, C] = shape;
   const out = new Array<number>(C).fill(0);
-  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) out[c] += cache.s[n * C + c] / N;
+  const s = cache.excitations().data;
+  for (let n = 0; n < N; n++) for (let c = 0; c < C; c++) out[c] += s[n * C + c] / N;
   return out;
 }
 

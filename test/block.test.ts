@@ -2,7 +2,7 @@
  * SEBlock (the module), Parameter and tape.parameter (gradients that live across tapes), the
  * fused SE tape op against the composed one, and the rdRatio naming (issue 10).
  */
-import { fc, test as propTest } from '@fast-check/jest';
+import { test as propTest } from '@fast-check/jest';
 import ndarray from 'ndarray';
 import * as main from '../src/index.js';
 import {

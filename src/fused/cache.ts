@@ -5,7 +5,7 @@
  */
 import { SEStateError, SETypeError, describeValue, hasBrand } from '../errors.js';
 import { DEFAULT_SE_OPTIONS, type ResolvedSEOptions } from '../options.js';
-import { sampleFingerprint } from '../tensor.js';
+import { sampleFingerprint, type PlainTensor } from '../tensor.js';
 import { EMPTY_F32, SEFrame } from './frame.js';
 import type { SEWorkspace } from './workspace.js';
 
@@ -71,6 +71,22 @@ export class SECache {
   /** The variant the forward ran (every field filled in). */
   get options(): ResolvedSEOptions {
     return this.opts;
+  }
+
+  /**
+   * A copy of the forward's excitations: the gate values s `[N, C]` that scaled each sample's
+   * channels (the paper's "excitation" activations, for plots and analyses).
+   */
+  excitations(): PlainTensor {
+    const owner = this.owner;
+    if (!this.filled || (owner !== null && owner.generation !== this.generation)) {
+      throw new SEStateError('SECache.excitations: this cache is not filled or is stale (a later seForward on its workspace reused its buffers)');
+    }
+    const f = this.frame;
+    const n = f.N * f.C;
+    const data = new Float32Array(n);
+    for (let i = 0; i < n; i++) data[i] = f.s[i];
+    return { data, shape: [f.N, f.C], stride: [f.C, 1], offset: 0 };
   }
 }
 
