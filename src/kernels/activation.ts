@@ -212,7 +212,8 @@ export type ActivationBackwardKernel = (
 
 /** The forward loop, shared by every kind. */
 function mapForward(f: (v: number) => number, out: Float32Array, x: Float32Array, n: number, outOffset: number, xOffset: number) {
-  for (let i = 0; i < n; i++) out[outOffset + i] = f(x[xOffset + i]);
+  const end = outOffset + n;
+  for (let i = outOffset, j = xOffset; i < end; i++, j++) out[i] = f(x[j]);
   return out;
 }
 
@@ -227,7 +228,8 @@ function mapBackward(
   dyOffset: number,
   xOffset: number,
 ) {
-  for (let i = 0; i < n; i++) dx[dxOffset + i] = b(dy[dyOffset + i], x[xOffset + i]);
+  const end = dxOffset + n;
+  for (let i = dxOffset, j = dyOffset, k = xOffset; i < end; i++, j++, k++) dx[i] = b(dy[j], x[k]);
   return dx;
 }
 
