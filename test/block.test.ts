@@ -218,3 +218,18 @@ describe("rdRatio: timm's rd_ratio", () => {
     expect(() => createSEParams({ channels: 64, rdRatio: 0 })).toThrow(SEOptionError);
   });
 });
+
+describe('error hints for the usual shape mistakes', () => {
+  const p = createSEParams({ channels: 8, seed: 1 });
+  test('a rank-3 input [C, H, W] hints at the missing batch axis', () => {
+    expect(() => seForward({ data: new Float32Array(8 * 5 * 5), shape: [8, 5, 5] }, p)).toThrow(
+      /x\.shape\[1\] is 5 but params\.channels is 8 .*is the batch axis missing\? x needs \[N, C, \.\.\.spatial\] \(for one sample, shape \[1, 8, 5, 5\]\)/,
+    );
+  });
+  test("an NHWC input without layout: 'channels-last' says so; the reverse too", () => {
+    expect(() => seForward({ data: new Float32Array(2 * 5 * 5 * 8), shape: [2, 5, 5, 8] }, p)).toThrow(/the last axis is 8: is x channels-last\? pass \{ layout: 'channels-last' \}/);
+    expect(() => seForward({ data: new Float32Array(2 * 8 * 5 * 5), shape: [2, 8, 5, 5] }, p, { layout: 'channels-last' })).toThrow(
+      /axis 1 is 8: is x channels-first\? drop layout: 'channels-last'/,
+    );
+  });
+});
