@@ -143,11 +143,12 @@ export function linear(x: Variable, w: Variable, b: Variable | null = null): Var
   }
   const out = matmulKernel(new Float32Array(B * O), x.data, w.data, B, O, I, false, true, 0, 0, 0, null, b === null ? null : b.data);
   const inputs = b === null ? [x, w] : [x, w, b];
-  return x.tape.record(op, inputs, out, [B, O], [x.data, w.data], (dy, [xd, wd], needs) => [
-    needs[0] ? matmulKernel(new Float32Array(B * I), dy, wd, B, I, O) : null,
-    needs[1] ? matmulKernel(new Float32Array(O * I), dy, xd, O, I, B, true, false) : null,
-    b !== null && needs[2] ? biasBackward(new Float32Array(O), dy, B, O) : null,
-  ]);
+  return x.tape.record(op, inputs, out, [B, O], [x.data, w.data], (dy, [xd, wd], needs) => {
+    const dx = needs[0] ? matmulKernel(new Float32Array(B * I), dy, wd, B, I, O) : null;
+    const dw = needs[1] ? matmulKernel(new Float32Array(O * I), dy, xd, O, I, B, true, false) : null;
+    if (b === null) return [dx, dw];
+    return [dx, dw, needs[2] ? biasBackward(new Float32Array(O), dy, B, O) : null];
+  });
 }
 
 /** An elementwise nonlinearity by name. Saves: its input. */
