@@ -3,74 +3,101 @@
  * appear in this file (checked below), so the examples cannot drift from code that runs.
  * Only the import lines differ: here they point at the sources instead of the package name.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import ndarray from 'ndarray';
 import {
+  Adam,
+  Parameter,
+  SEBlock,
   Tape,
   add,
   createSEParams,
+  listSEBlocks,
   loadSEParams,
   mean,
   mul,
   readSafetensors,
   relu,
-  saveSEParams,
   seBackward,
   seForward,
   seParamVariables,
   squeezeExcitation,
-  writeSafetensors,
 } from '../src/index.js';
 import { gradCheck, params64, refOptions, relativeError, seCaseArbitrary, seReference } from '../src/testing/index.js';
 
 const ROOT = resolve(__dirname, '..');
 
 describe('README examples', () => {
-  test('an SE block forward and backward', () => {
+  test('quick start: an SE block as a module', () => {
+    const block = new SEBlock({ channels: 64, rdRatio: 1 / 16, seed: 0 }); // hidden 4; avg squeeze, relu, sigmoid
+    const x = { data: new Float32Array(8 * 64 * 56 * 56).map(Math.random), shape: [8, 64, 56, 56] }; // or any scijs ndarray
+    const y = block.forward(x); // NdArray<Float32Array>, x's shape
+    const dx = block.backward({ data: new Float32Array(y.size).fill(1), shape: y.shape }); // ADDS dW1, db1, dW2, db2 into block.grads
+    expect(block.params.hidden).toBe(4);
+    expect(dx.shape).toEqual([8, 64, 56, 56]);
+    expect(block.grads.w1.some((v) => v !== 0)).toBe(true);
+  });
+
+  test('quick start: the same with plain functions', () => {
     const params = createSEParams({ channels: 64, reduction: 16, seed: 0 }); // hidden 4, kaiming-normal
-    const x = ndarray(new Float32Array(8 * 64 * 56 * 56).map(Math.random), [8, 64, 56, 56]); // any ndarray view
-    const { y, cache } = seForward(x, params); // y: NdArray<Float32Array>, x's shape
-    const dy = ndarray(new Float32Array(y.size).fill(1), y.shape);
-    const { dx, dw1, db1, dw2, db2 } = seBackward(dy, cache); // NdArray<Float32Array>s (biases: null if none)
+    const input = ndarray(new Float32Array(8 * 64 * 56 * 56).map(Math.random), [8, 64, 56, 56]); // any ndarray view
+    const { y: out, cache } = seForward(input, params); // y: NdArray<Float32Array>, x's shape
+    const dy = ndarray(new Float32Array(out.size).fill(1), out.shape);
+    const { dx: dInput, dw1, db1, dw2, db2 } = seBackward(dy, cache); // NdArray<Float32Array>s (biases: null if none)
     expect(params.hidden).toBe(4);
-    expect(y.shape).toEqual([8, 64, 56, 56]);
-    expect([dx.shape, dw1.shape, db1!.shape, dw2.shape, db2!.shape]).toEqual([[8, 64, 56, 56], [4, 64], [4], [64, 4], [64]]);
+    expect(out.shape).toEqual([8, 64, 56, 56]);
+    expect([dInput.shape, dw1.shape, db1!.shape, dw2.shape, db2!.shape]).toEqual([[8, 64, 56, 56], [4, 64], [4], [64, 4], [64]]);
   });
 
-  test('SE inside a larger graph, on the tape', () => {
-    const block = createSEParams({ channels: 16, reduction: 4, seed: 1 });
-    const tape = new Tape();
-    const input = tape.variable({ data: new Float32Array(2 * 16 * 8 * 8).map(Math.random), shape: [2, 16, 8, 8] }, { requiresGrad: false });
-    const p = seParamVariables(tape, block); // shares block's arrays
-    const out = relu(add(input, squeezeExcitation(input, p))); // relu(x + SE(x))
-    tape.backward(mean(mul(out, out)));
-    const grads = [p.w1.grad, p.b1?.grad, p.w2.grad, p.b2?.grad]; // Float32Array gradients
-    expect(grads.every((g) => g instanceof Float32Array && g.some((v) => v !== 0))).toBe(true);
-  });
-
-  test('loading PyTorch weights from a safetensors file', () => {
-    // A file with timm SEModule keys under the prefix the example uses, written from known params.
-    const known = createSEParams({ channels: 256, reduction: 16, seed: 3 });
-    known.b1!.fill(0.25);
-    const dir = mkdtempSync(join(tmpdir(), 'se-readme-'));
+  test('loading every SE block of a PyTorch checkpoint (the real mobilenet_v3_small golden file)', () => {
     const cwd = process.cwd();
     try {
-      writeFileSync(join(dir, 'seresnet50.safetensors'), writeSafetensors(saveSEParams(known, 'timm', { prefix: 'layer1.0.se.' })));
-      process.chdir(dir);
-      const tensors = readSafetensors(readFileSync('seresnet50.safetensors'));
-      const se = loadSEParams(tensors, { prefix: 'layer1.0.se.' }); // fc1.weight [R,C,1,1], fc1.bias, fc2.*
-      const features = { data: new Float32Array(2 * se.channels * 56 * 56), shape: [2, se.channels, 56, 56] };
-      const { y: excited } = seForward(features, se);
-      expect(se.w1).toEqual(known.w1);
-      expect(se.b1).toEqual(known.b1);
-      expect(excited.shape).toEqual([2, 256, 56, 56]);
+      process.chdir(join(ROOT, 'test/fixtures/torch'));
+      const tensors = readSafetensors(readFileSync('mobilenet_v3_small.safetensors')); // every dtype; floats become Float32Arrays
+      const found = listSEBlocks(tensors); // [{ prefix: 'features.1.block.1.', convention: 'timm', channels: 16, hidden: 8, bias: true }, ...]
+      const blocks = found.map((b) => SEBlock.fromParams(loadSEParams(tensors, b), { gate: 'hardSigmoid' })); // torchvision MobileNetV3: ReLU + Hardsigmoid
+      expect(blocks.length).toBe(9);
+      expect(found[0].prefix).toBe('features.1.block.1.');
+      expect(blocks.every((b) => b.options.gate === 'hardSigmoid')).toBe(true);
     } finally {
       process.chdir(cwd);
-      rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  test('training with Adam', () => {
+    const teacher = new SEBlock({ channels: 16, reduction: 4, seed: 2, gate: 'hardSigmoid' });
+    const student = new SEBlock({ channels: 16, reduction: 4, seed: 1, gate: 'hardSigmoid', reuseBuffers: true });
+    const batch = { data: new Float32Array(4 * 16 * 8 * 8).map(Math.random), shape: [4, 16, 8, 8] };
+    const target = teacher.forward(batch);
+    const mse = () => student.forward(batch).data.reduce((a, v, i) => a + (v - target.data[i]) ** 2, 0);
+    const before = mse();
+    const opt = new Adam(student.parameters(), { lr: 1e-2 }); // torch.optim.Adam(student.parameters(), lr=1e-2)
+    for (let step = 0; step < 300; step++) {
+      opt.zeroGrad();
+      const y = student.forward(batch);
+      student.backward({ data: y.data.map((v, i) => (2 * (v - target.data[i])) / y.size), shape: y.shape }); // d(mean squared error)/dy
+      opt.step();
+    }
+    expect(mse()).toBeLessThan(before / 10);
+  });
+
+  test('SE inside a larger graph, on the tape, with parameters across steps', () => {
+    const se = new SEBlock({ channels: 16, reduction: 4, seed: 1 });
+    const gain = new Parameter({ data: new Float32Array(2 * 16 * 8 * 8).fill(0.5), shape: [2, 16, 8, 8] }, { name: 'gain' });
+    const features = { data: new Float32Array(2 * 16 * 8 * 8).map(Math.random), shape: [2, 16, 8, 8] };
+    const optimizer = new Adam([...se.parameters(), gain], { lr: 1e-3 });
+    const before = gain.data.slice();
+    for (let step = 0; step < 10; step++) {
+      const tape = new Tape();
+      const v = mul(tape.constant(features), tape.parameter(gain));
+      const out = relu(add(v, se.tapeForward(v))); // relu(x + SE(x)), SE as one fused op
+      tape.backward(mean(mul(out, out))); // adds into se.grads and gain.grad
+      optimizer.step();
+      optimizer.zeroGrad();
+    }
+    expect(gain.data.some((v, i) => v !== before[i])).toBe(true);
   });
 
   describe('property-testing gradients of your own', () => {
