@@ -9,7 +9,7 @@ import { resolveSEOptions, type ResolvedSEOptions, type SEOptions } from '../opt
 import type { SEParams } from '../params.js';
 import { gatherDense, rowMajorStrides, type FloatTensor, type PlainTensor } from '../tensor.js';
 import { checkBufferKeys, checkChannels, checkOutput } from './arguments.js';
-import { recordForward, SECache } from './cache.js';
+import { recordForward } from './cache.js';
 import type { SEFrame } from './frame.js';
 import { forwardSamples } from './samples.js';
 import { acquireWorkspace, isShared, overlaps, releaseWorkspace, SEWorkspace, type SEForwardResult } from './workspace.js';
@@ -199,4 +199,3 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions,
   }
 }
 
-export { SECache };
