@@ -273,7 +273,7 @@ md.push(
 md.push(
   `Milliseconds per call: the median of ${mode.rounds} interleaved rounds' medians (the smallest–largest round median); ` +
     `all systems in one process, interleaved per case, ${mode.budgetMs} ms per system and case, ${mode.sliceCalls > 1 ? `at least ${mode.sliceCalls} calls per round` : 'at least one call per round'}; ` +
-    `a system whose one call is longer than its round's slice is timed in ${mode.slowRounds} rounds of one call.`,
+    `a system whose warm call is longer than its round's slice is timed in ${mode.slowRounds} rounds of one call.`,
 );
 
 // Correctness
@@ -414,7 +414,7 @@ for (const f of fewerRounds) notes.push(`${f.system} on ${f.case}: timed in ${f.
 const slow = results.filter((r) => r.stats.rounds < mode.rounds && !fewerRounds.some((f) => f.system === r.system && f.case === r.case));
 if (slow.length > 0) {
   notes.push(
-    `Timed in ${Math.min(mode.slowRounds, mode.rounds)} rounds of one call (one call is longer than the ${fmtMs(mode.budgetMs / mode.rounds)} ms slice): ` +
+    `Timed in ${Math.min(mode.slowRounds, mode.rounds)} rounds of one call (a warm call is longer than the ${fmtMs(mode.budgetMs / mode.rounds)} ms slice): ` +
       slow.map((r) => `${r.system} on ${r.case} (~${fmtMs(r.stats.median)} ms)`).join(', ') +
       '.',
   );
