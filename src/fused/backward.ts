@@ -186,7 +186,7 @@ export function finishBackward(fn: string, ws: SEWorkspace, cache: SECache, outs
   ws.dw2 = outs.dw2 ?? freeOutput(fn, ws, 'dw2', ws.dw2, EMPTY_F32, C * R, f);
   if (f.b1 !== null) ws.db1 = outs.db1 ?? freeOutput(fn, ws, 'db1', ws.db1, EMPTY_F32, R, f);
   if (f.b2 !== null) ws.db2 = outs.db2 ?? freeOutput(fn, ws, 'db2', ws.db2, EMPTY_F32, C, f);
-  weightGradients(f, bound.dG, bound.dA, ws.dw1, f.b1 === null ? null : ws.db1, ws.dw2, f.b2 === null ? null : ws.db2, ws.scratch);
+  weightGradients(f, bound.dG, bound.dA, ws.dw1, f.b1 === null ? null : ws.db1, ws.dw2, f.b2 === null ? null : ws.db2);
 }
 
 /**

@@ -25,7 +25,7 @@ import {
   channelScaleGradient,
   channelScaleShiftForward,
 } from '../kernels/channelScale.js';
-import { matmul, matvec, matvecTransposed } from '../kernels/matmul.js';
+import { batchOuterProduct, matvec, matvecTransposed } from '../kernels/matmul.js';
 import {
   globalAvgPoolChannelsLastForward,
   globalAvgPoolForward,
@@ -151,11 +151,10 @@ export function weightGradients(
   db1: Float32Array | null,
   dw2: Float32Array,
   db2: Float32Array | null,
-  sc: SEScratch,
 ): void {
   const { N, C, R, z, h } = f;
-  matmul(dw1, dA, z, R, C, N, true, false, 0, 0, 0, sc.acc);
-  matmul(dw2, dG, h, C, R, N, true, false, 0, 0, 0, sc.acc);
+  batchOuterProduct(dw1, dA, z, N, R, C);
+  batchOuterProduct(dw2, dG, h, N, C, R);
   if (db1 !== null) biasBackward(db1, dA, N, R);
   if (db2 !== null) biasBackward(db2, dG, N, C);
 }
