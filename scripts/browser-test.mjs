@@ -2,17 +2,30 @@
 // Browser test (`npm run test:browser`, after `npm run build`):
 //  1. esbuild bundles the built package (dist/esm) for the browser, ESM: the main entry, `./core`
 //     and `./testing` in one build with shared chunks (`./core` and its chunks must hold no
-//     dependency and no `new Function`);
-//  2. a tiny HTTP server on 127.0.0.1 (random free port) serves them with the pages in
-//     scripts/browser/ (ES modules are blocked over file://);
-//  3. headless Debian Chromium (/usr/bin/chromium, driven by playwright-core, fresh profile) runs
-//     seForward/seBackward and a float64 gradient check on every case of scripts/browser/cases.mjs,
-//     with the main entry on a plain page and with `./core` on a page served with
-//     `Content-Security-Policy: script-src 'self'` (no eval);
-//  4. the page's y, dx, dw1, db1, dw2, db2 are compared with Node's (dist/esm, same inputs) bit
-//     for bit (base64 of the Float32Array bytes).
+//     dependency and no `new Function`), as an application's bundler would;
+//  2. the prebuilt bundles of dist/browser/ (scripts/build-browser.mjs) are checked statically:
+//     every file an entry loads is a relative import inside dist/browser (no bare specifier left),
+//     and the core entry's files hold no `new Function`/eval;
+//  3. a tiny HTTP server on 127.0.0.1 (random free port) serves the esbuild bundles with the pages
+//     in scripts/browser/ at /, and dist/browser/ at /app/node_modules/se-kernels/dist/browser/
+//     next to the prebuilt-* pages and example.html at /app/ (ES modules are blocked over file://);
+//  4. headless Debian Chromium (/usr/bin/chromium, driven by playwright-core, fresh profile) runs
+//     every case of scripts/browser/cases.mjs (seForward/seBackward, SEBlock forward/backward, a
+//     float64 gradient check, a tape gradCheck) on these pages:
+//       main.html, csp.html       the esbuild bundles: main entry; `./core` under
+//                                 `Content-Security-Policy: script-src 'self'` (no eval)
+//       prebuilt-script.html      dist/browser/se-kernels.js from a plain <script type="module">,
+//                                 relative imports
+//       prebuilt-importmap.html   the .min bundles by bare specifier ('se-kernels', 'se-kernels/core',
+//                                 'se-kernels/testing') under an import map; the entries share their
+//                                 classes; the README's property test with the page's own fast-check
+//       prebuilt-csp(-min).html   dist/browser/se-kernels-core(.min).js under the strict CSP
+//     and each page's results are compared with Node's (dist/esm, same inputs) bit for bit (base64
+//     of the Float32Array bytes), its entries' export names with dist/esm's;
+//  5. example.html, the README's page (import map, inline module script, verbatim), runs in
+//     Chromium and its inline script runs in Node against dist/esm: the printed text must match.
 // Prints `browser: N passed, M failed` and exits non-zero on any failure. Installs nothing.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -47,7 +60,9 @@ if (!existsSync(CHROMIUM)) {
   failed++;
   finish(1);
 }
-for (const f of ['dist/esm/index.js', 'dist/esm/core.js', 'dist/esm/testing/index.js']) {
+const PREBUILT = join(ROOT, 'dist/browser');
+const PREBUILT_ENTRIES = ['se-kernels', 'se-kernels-core', 'se-kernels-testing'].flatMap((n) => [`${n}.js`, `${n}.min.js`]);
+for (const f of ['dist/esm/index.js', 'dist/esm/core.js', 'dist/esm/testing/index.js', ...PREBUILT_ENTRIES.map((n) => `dist/browser/${n}`)]) {
   if (!existsSync(join(ROOT, f))) {
     console.error(`browser-test: ${f} is missing: run \`npm run build\` first (npm run test:browser does).`);
     failed++;
@@ -81,6 +96,27 @@ async function cleanup() {
   if (profileDir !== null) rmSync(profileDir, { recursive: true, force: true, maxRetries: 3 });
   profileDir = null;
 }
+/**
+ * Runs a page's inline module script in Node: written into a temp folder whose
+ * node_modules/se-kernels links to this repo (so 'se-kernels' is dist/esm, by the package's
+ * exports), with a stand-in `document` whose `#out` element collects the text the page shows.
+ */
+async function runInNode(script) {
+  const dir = mkdtempSync(join(tmpdir(), 'se-kernels-example-'));
+  try {
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(ROOT, join(dir, 'node_modules/se-kernels'), 'dir');
+    writeFileSync(join(dir, 'example.mjs'), script);
+    const out = { textContent: 'running...' };
+    globalThis.document = { querySelector: (sel) => (sel === '#out' ? out : null) };
+    await import(pathToFileURL(join(dir, 'example.mjs')).href);
+    return out.textContent;
+  } finally {
+    delete globalThis.document;
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 // A closed stdout (e.g. `| head`) or a signal must not skip the clean-up.
 process.stdout.on('error', () => {});
 for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
@@ -143,7 +179,39 @@ try {
   const coreEval = core.files.filter((f) => /\bnew Function\b|\beval\(/.test(bundles[f]));
   check('core bundle (with its chunks) has no dependency and no eval / new Function', coreDeps.length === 0 && coreEval.length === 0, coreDeps.length ? `inputs: ${coreDeps.join(', ')}` : coreEval.length ? `new Function / eval( in ${coreEval.join(', ')}` : '');
 
-  // ---- 2. server --------------------------------------------------------------------------
+  // ---- 2. the prebuilt bundles, statically -----------------------------------------------
+  /** What a prebuilt entry loads: esbuild re-bundles it with every bare import left external. */
+  async function prebuiltClosure(name) {
+    const b = await esbuild.build({
+      absWorkingDir: ROOT, // the metafile's paths are relative to it
+      entryPoints: [join(PREBUILT, name)],
+      bundle: true,
+      packages: 'external',
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(b.metafile.inputs);
+    const outside = inputs.filter((p) => !resolve(ROOT, p).startsWith(PREBUILT + '/'));
+    const bare = Object.values(b.metafile.inputs).flatMap((i) => i.imports.filter((imp) => imp.external).map((imp) => imp.path));
+    return { inputs, outside, bare, text: inputs.map((p) => readFileSync(resolve(ROOT, p), 'utf8')) };
+  }
+  for (const name of PREBUILT_ENTRIES) {
+    const c = await prebuiltClosure(name);
+    const bytes = c.text.reduce((s, t) => s + Buffer.byteLength(t), 0);
+    check(`prebuilt ${name}: self-contained (only relative imports inside dist/browser)`, c.bare.length === 0 && c.outside.length === 0, c.bare.length || c.outside.length ? `bare: ${c.bare.join(', ')}; outside: ${c.outside.join(', ')}` : `${c.inputs.length} files, ${(bytes / 1024).toFixed(1)} KiB`);
+    if (name.startsWith('se-kernels-core')) {
+      const withEval = c.inputs.filter((_, i) => /\bnew Function\b|\beval\s*\(/.test(c.text[i]));
+      check(`prebuilt ${name}: no new Function / eval in any file it loads`, withEval.length === 0, withEval.join(', '));
+    }
+    if (name === 'se-kernels.js') check('prebuilt se-kernels.js: holds scijs ndarray', c.text.some((t) => t.includes('// node_modules/ndarray/ndarray.js')));
+  }
+  // The page's own fast-check for the import-map page (one ESM file, as a CDN would serve it).
+  const vendorFastCheck = (await esbuild.build({ entryPoints: [join(ROOT, 'node_modules/fast-check/lib/fast-check.js')], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' })).outputFiles[0].text;
+
+  // ---- 3. server --------------------------------------------------------------------------
   const files = {};
   for (const [name, text] of Object.entries(bundles)) files[`/${name}`] = { body: text, type: 'text/javascript' };
   for (const name of ['cases.mjs', 'main-page.mjs', 'core-page.mjs', 'csp-main-page.mjs', 'csp-probe.js']) {
@@ -152,6 +220,19 @@ try {
   for (const name of ['main.html', 'csp.html', 'csp-main.html']) {
     files[`/${name}`] = { body: readFileSync(join(PAGES, name), 'utf8'), type: 'text/html; charset=utf-8', csp: name.startsWith('csp') };
   }
+  // /app/: a project folder with se-kernels "installed" (dist/browser as built) and its pages.
+  const INSTALLED = '/app/node_modules/se-kernels/dist/browser/';
+  for (const name of readdirSync(PREBUILT)) {
+    const type = name.endsWith('.js') ? 'text/javascript' : name.endsWith('.map') ? 'application/json' : 'text/plain; charset=utf-8';
+    files[`${INSTALLED}${name}`] = { body: readFileSync(join(PREBUILT, name)), type };
+  }
+  for (const name of ['cases.mjs', 'prebuilt-run.mjs', 'prebuilt-csp-page.mjs', 'prebuilt-csp-min-page.mjs', 'csp-probe.js']) {
+    files[`/app/${name}`] = { body: readFileSync(join(PAGES, name), 'utf8'), type: 'text/javascript' };
+  }
+  for (const name of ['prebuilt-script.html', 'prebuilt-importmap.html', 'prebuilt-csp.html', 'prebuilt-csp-min.html', 'example.html']) {
+    files[`/app/${name}`] = { body: readFileSync(join(PAGES, name), 'utf8'), type: 'text/html; charset=utf-8', csp: name.startsWith('prebuilt-csp') };
+  }
+  files['/app/vendor/fast-check.js'] = { body: vendorFastCheck, type: 'text/javascript' };
   server = createServer((req, res) => {
     const path = new URL(req.url, 'http://localhost').pathname;
     if (path === '/favicon.ico') {
@@ -176,11 +257,13 @@ try {
   const nodeTesting = await import(pathToFileURL(join(ROOT, 'dist/esm/testing/index.js')).href);
   const { runAll, GRAD_TOL } = await import(pathToFileURL(join(PAGES, 'cases.mjs')).href);
   const expected = { main: runAll(nodeMain, nodeTesting), core: runAll(nodeCore, nodeTesting) };
+  const names = (m) => Object.keys(m).sort();
+  const expectedExports = { main: names(nodeMain), core: names(nodeCore), testing: names(nodeTesting) };
   for (const [entry, rs] of Object.entries(expected)) {
     for (const r of rs) if (r.error) check(`node ${entry}: ${r.name}`, false, r.error);
   }
 
-  // ---- 3. Chromium --------------------------------------------------------------------------
+  // ---- 4. Chromium --------------------------------------------------------------------------
   profileDir = mkdtempSync(join(tmpdir(), 'se-kernels-chromium-'));
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
@@ -223,7 +306,7 @@ try {
       }
       if (w.error) continue; // reported above
       const diff = Object.keys(w.arrays).filter((k) => g.arrays[k] !== w.arrays[k]);
-      check(`${name}: y, dx, dw1, db1, dw2, db2 bit-identical to Node`, diff.length === 0, diff.length ? `differ: ${diff.join(', ')}` : '');
+      check(`${name}: y, dx, dw1, db1, dw2, db2 and SEBlock's y, dx, grads bit-identical to Node`, diff.length === 0, diff.length ? `differ: ${diff.join(', ')}` : '');
       const worst = Math.max(...Object.values(g.gradErrors));
       const errs = Object.entries(g.gradErrors).map(([k, v]) => `${k} ${v.toExponential(1)}`).join(' ');
       check(`${name}: gradient check in the page (max rel err <= ${GRAD_TOL})`, worst <= GRAD_TOL, `${errs}; kink margin ${g.kinkMargin.toExponential(1)}, tie margin ${g.tieMargin === null ? 'inf' : Number(g.tieMargin).toExponential(1)}`);
@@ -232,7 +315,7 @@ try {
       // V8 versions (Node 20's and a current Chromium's do), so its errors may differ slightly.
       const bitsDiff = Object.keys(w.errorBits).filter((k) => g.errorBits[k] !== w.errorBits[k]);
       if (bitsDiff.length) float64Diffs.push(`${name} (${bitsDiff.join(', ')})`);
-      check(`${name}: y is a ${expectKind === 'ndarray' ? 'scijs ndarray' : 'plain tensor'}`, g.yKind === expectKind, `got ${g.yKind}`);
+      check(`${name}: y (seForward's and SEBlock's) is a ${expectKind === 'ndarray' ? 'scijs ndarray' : 'plain tensor'}`, g.yKind === expectKind && g.blockYKind === expectKind, `got ${g.yKind}, ${g.blockYKind}`);
     }
   }
 
@@ -259,6 +342,83 @@ try {
     check('csp page: no page errors besides the probed CSP violations', unexpected.length === 0, unexpected.join(' | '));
   } catch (e) {
     check('csp page loads and reports', false, e.message);
+  }
+
+  /** Same export names as Node's dist/esm entry. */
+  function compareExports(label, got, want) {
+    const missing = want.filter((n) => !got.includes(n));
+    const extra = got.filter((n) => !want.includes(n));
+    check(`${label}: exports the same ${want.length} names as dist/esm`, missing.length === 0 && extra.length === 0, `${missing.length ? `missing: ${missing.join(', ')} ` : ''}${extra.length ? `extra: ${extra.join(', ')}` : ''}`);
+  }
+
+  // Prebuilt main bundle from a plain module script, relative imports.
+  try {
+    const { result, errors } = await runPage('/app/prebuilt-script.html');
+    compareExports('prebuilt se-kernels.js', result.exports.lib, expectedExports.main);
+    compareExports('prebuilt se-kernels-testing.js', result.exports.testing, expectedExports.testing);
+    compare('prebuilt script', result.results, expected.main, 'ndarray');
+    check('prebuilt script page: no page errors', errors.length === 0, errors.join(' | '));
+  } catch (e) {
+    check('prebuilt script page loads and reports', false, e.message);
+  }
+
+  // Prebuilt .min bundles by bare specifier under an import map.
+  try {
+    const { result, errors } = await runPage('/app/prebuilt-importmap.html');
+    compareExports('prebuilt se-kernels.min.js', result.exports.lib, expectedExports.main);
+    compareExports('prebuilt se-kernels-core.min.js', result.coreExports, expectedExports.core);
+    compareExports('prebuilt se-kernels-testing.min.js', result.exports.testing, expectedExports.testing);
+    const notShared = Object.entries(result.shared).filter(([, same]) => !same).map(([k]) => k);
+    check('import map: se-kernels and se-kernels/core share one copy of the library (same classes)', notShared.length === 0, notShared.length ? `not shared: ${notShared.join(', ')}` : Object.keys(result.shared).join(', '));
+    compare('prebuilt import map (.min)', result.results, expected.main, 'ndarray');
+    const p = result.property;
+    check("import map: the README's property test (bundled seCaseArbitrary, the page's own fast-check)", p.failed === false && p.numRuns > 0, p.failed ? p.message : `${p.numRuns} runs`);
+    check('prebuilt import map page: no page errors', errors.length === 0, errors.join(' | '));
+  } catch (e) {
+    check('prebuilt import map page loads and reports', false, e.message);
+  }
+
+  // Prebuilt core bundle (and its .min) under `script-src 'self'`.
+  for (const [path, file] of [['/app/prebuilt-csp.html', 'se-kernels-core.js'], ['/app/prebuilt-csp-min.html', 'se-kernels-core.min.js']]) {
+    try {
+      const { result, errors, headers } = await runPage(path);
+      const label = `prebuilt ${file} (strict CSP)`;
+      const evalViolation = result.violations.find((v) => v.effectiveDirective === 'script-src' && v.blockedURI === 'eval');
+      const cspOk = headers['content-security-policy'] === CSP && result.evalProbe?.blocked === true && evalViolation !== undefined && result.inlineRan === false;
+      check(`${label}: page served with ${CSP}, eval and the inline script blocked`, cspOk, cspOk ? '' : `header ${headers['content-security-policy']}; eval probe ${JSON.stringify(result.evalProbe)}; inline ran ${result.inlineRan}; violations ${JSON.stringify(result.violations)}`);
+      compareExports(`prebuilt ${file}`, result.exports.lib, expectedExports.core);
+      compare(label, result.results, expected.core, 'plain');
+      const evalViolations = result.violations.filter((v) => v.blockedURI === 'eval').length;
+      const unexpected = errors.filter((e) => !/Content Security Policy/i.test(e));
+      check(`${label}: no page errors, no eval attempted besides the probe's`, unexpected.length === 0 && evalViolations === 1, `${unexpected.join(' | ')}${evalViolations !== 1 ? ` ${evalViolations} eval violations` : ''}`);
+    } catch (e) {
+      check(`${path} loads and reports`, false, e.message);
+    }
+  }
+
+  // The README's page, verbatim; its inline module script also runs in Node against dist/esm.
+  try {
+    const html = readFileSync(join(PAGES, 'example.html'), 'utf8');
+    const script = /<script type="module">([\s\S]*?)<\/script>/.exec(html)?.[1];
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    });
+    let shown;
+    try {
+      await page.goto(`${base}/app/example.html`, { timeout: PAGE_TIMEOUT_MS });
+      await page.waitForFunction(() => document.querySelector('#out')?.textContent !== 'running...', null, { timeout: PAGE_TIMEOUT_MS });
+      shown = await page.evaluate(() => document.querySelector('#out').textContent);
+    } finally {
+      await page.close().catch(() => {});
+    }
+    const inNode = script === undefined ? undefined : await runInNode(script);
+    check('README page (example.html): runs in Chromium without errors', errors.length === 0 && /^step 100: /m.test(shown ?? ''), errors.length ? errors.join(' | ') : (shown ?? '').split('\n').slice(-1)[0]);
+    check('README page: prints what the same script prints in Node (dist/esm)', inNode !== undefined && shown === inNode, shown === inNode ? '' : `page:\n${shown}\nnode:\n${inNode}`);
+  } catch (e) {
+    check('README page (example.html) loads and reports', false, e.message);
   }
 
   if (float64Diffs.length) {

@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 // Packaging test (`npm run test:pack`): what a user gets from the registry.
 //  1. `npm pack` into a temp dir (the `prepack` script builds dist/ first);
-//  2. the tarball holds only what users need (dist/esm, dist/cjs, README, package.json, LICENSE)
-//     and every entry file; its size is listed;
+//  2. the tarball holds only what users need (dist/esm, dist/cjs, dist/browser, README,
+//     package.json, LICENSE) and every entry file, the prebuilt browser bundles and their
+//     third-party licenses; its size is listed;
 //  3. publint on the tarball: errors fail, warnings and suggestions are printed;
 //  4. a fresh temp project installs the tarball (`npm install <tarball>`, which fetches ndarray
 //     from the registry; then the optional peer fast-check, which `./testing` needs) and, from
 //     there: main and ./core without fast-check, an ESM script importing all three entries, a CommonJS
 //     script requiring them, a strict TypeScript project (NodeNext; an ESM .ts and a CommonJS .cts
-//     file, fixtures in scripts/pack-fixture/) type-checked with the repo's tsc and run, and an
-//     esbuild browser bundle of `se-kernels` and `se-kernels/core` by package name.
+//     file, fixtures in scripts/pack-fixture/) type-checked with the repo's tsc and run, an
+//     esbuild browser bundle of `se-kernels` and `se-kernels/core` by package name, and the
+//     prebuilt browser bundles by their `./browser` subpaths (Node import without fast-check, same
+//     export names as the entries they bundle, their types under strict NodeNext).
 // Prints `pack: N passed, M failed` and exits non-zero on any failure. Removes its temp dir.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -97,21 +100,22 @@ try {
   // ---- 2. contents ----------------------------------------------------------------------------
   const entries = listTarball(tgz);
   const names = entries.map((e) => e.name.replace(/^package\//, ''));
-  const allowed = (n) => n === 'package.json' || /^README(\.md)?$/i.test(n) || /^LICEN[CS]E(\.md|\.txt)?$/i.test(n) || /^dist\/(esm|cjs)\//.test(n);
+  const allowed = (n) => n === 'package.json' || /^README(\.md)?$/i.test(n) || /^LICEN[CS]E(\.md|\.txt)?$/i.test(n) || /^dist\/(esm|cjs|browser)\//.test(n);
   const extra = names.filter((n) => !allowed(n));
-  check('tarball holds only package.json, README, LICENSE, dist/esm, dist/cjs', extra.length === 0, extra.length ? `unexpected: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ` (+${extra.length - 10})` : ''}` : '');
-  const required = ['package.json', 'README.md', 'dist/cjs/package.json'];
+  check('tarball holds only package.json, README, LICENSE, dist/esm, dist/cjs, dist/browser', extra.length === 0, extra.length ? `unexpected: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ` (+${extra.length - 10})` : ''}` : '');
+  const required = ['package.json', 'README.md', 'dist/cjs/package.json', 'dist/browser/THIRD_PARTY_LICENSES.txt'];
+  for (const n of ['se-kernels', 'se-kernels-core', 'se-kernels-testing']) required.push(`dist/browser/${n}.js`, `dist/browser/${n}.min.js`, `dist/browser/${n}.min.js.map`);
   const targets = (v) => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(targets) : []);
-  for (const t of [pkg.main, pkg.module, pkg.types, ...targets(pkg.exports)]) if (t) required.push(t.replace(/^\.\//, ''));
+  for (const t of [pkg.main, pkg.module, pkg.types, pkg.unpkg, pkg.jsdelivr, ...targets(pkg.exports)]) if (t) required.push(t.replace(/^\.\//, ''));
   const missing = [...new Set(required)].filter((r) => !names.includes(r));
-  check('tarball holds every main/module/types/exports target and dist/cjs/package.json', missing.length === 0, missing.length ? `missing: ${missing.join(', ')}` : '');
+  check('tarball holds every main/module/types/unpkg/jsdelivr/exports target, dist/cjs/package.json, the browser bundles and their licenses', missing.length === 0, missing.length ? `missing: ${missing.join(', ')}` : '');
   const cjsPkg = entries.find((e) => e.name === 'package/dist/cjs/package.json');
   check('dist/cjs/package.json marks the CommonJS build', cjsPkg !== undefined);
   if (!names.some((n) => /^LICEN[CS]E/i.test(n))) info(`no LICENSE file in the tarball (package.json says "license": "${pkg.license}")`);
   const unpacked = entries.reduce((s, e) => s + e.size, 0);
   const under = (dir) => names.filter((n) => n.startsWith(dir));
   const dtsIn = (dir) => under(dir).filter((n) => n.endsWith('.d.ts')).length;
-  info(`tarball ${tgzName}: ${(tgzBytes.length / 1024).toFixed(1)} KiB packed, ${(unpacked / 1024).toFixed(1)} KiB unpacked, ${names.length} files (dist/esm ${under('dist/esm/').length} incl. ${dtsIn('dist/esm/')} .d.ts, dist/cjs ${under('dist/cjs/').length} incl. ${dtsIn('dist/cjs/')} .d.ts)`);
+  info(`tarball ${tgzName}: ${(tgzBytes.length / 1024).toFixed(1)} KiB packed, ${(unpacked / 1024).toFixed(1)} KiB unpacked, ${names.length} files (dist/esm ${under('dist/esm/').length} incl. ${dtsIn('dist/esm/')} .d.ts, dist/cjs ${under('dist/cjs/').length} incl. ${dtsIn('dist/cjs/')} .d.ts, dist/browser ${under('dist/browser/').length} = ${(entries.filter((e) => e.name.startsWith('package/dist/browser/')).reduce((s, e) => s + e.size, 0) / 1024).toFixed(1)} KiB)`);
 
   // ---- 3. publint -----------------------------------------------------------------------------
   try {
@@ -150,6 +154,16 @@ try {
   check('without fast-check: require of se-kernels and se-kernels/core works', bareCjs.status === 0, tail(bareCjs.out, 4));
   const bareTesting = run('node', ['--input-type=module', '-e', "await import('se-kernels/testing');"], proj);
   const missingFc = /Cannot find (package|module) 'fast-check'/.exec(bareTesting.out);
+  // The prebuilt browser bundles by their subpaths: plain ES modules, so Node loads them too. The
+  // testing bundle carries its own fast-check, so it loads without the peer.
+  const browserNames = run('node', ['--input-type=module', '-e', [
+    "const names = (m) => Object.keys(m).sort().join();",
+    "const pairs = [['se-kernels', 'se-kernels/browser'], ['se-kernels/core', 'se-kernels/browser/core']];",
+    "for (const [a, b] of pairs) if (names(await import(a)) !== names(await import(b))) { console.log(`${b} exports other names than ${a}`); process.exit(1); }",
+    "const t = await import('se-kernels/browser/testing');",
+    "if (typeof t.seCaseArbitrary().generate !== 'function' || typeof t.gradCheck !== 'function') process.exit(1);",
+  ].join('\n')], proj);
+  check('without fast-check: se-kernels/browser, /browser/core and /browser/testing import in Node (same names as se-kernels, se-kernels/core; fast-check bundled into testing)', browserNames.status === 0, tail(browserNames.out, 4));
   info(`without fast-check, import('se-kernels/testing') ${bareTesting.status === 0 ? 'works' : missingFc ? `fails: ${missingFc[0]} (fast-check is an optional peer the testing entry needs)` : `fails: ${tail(bareTesting.out, 2)}`}`);
 
   // The testing entry needs the optional peer fast-check: install it as its users would.
@@ -201,6 +215,26 @@ try {
     const label = 'tsc with "module": "node16" type-checks the CommonJS .cts consumer';
     if (node16.status === 0 || requireTypes) check(label, node16.status === 0, node16.status === 0 ? '' : `\n       ${tail(node16.out, 10)}`);
     else console.log(`warn ${label}: no (known: the "require" condition resolves ESM-format types)\n       ${tail(node16.out, 3)}`);
+
+    // The ./browser subpaths carry the types of the entries they bundle.
+    writeFileSync(
+      join(proj, 'browser-types.ts'),
+      [
+        "import { SEBlock, seForward, type NdArray } from 'se-kernels/browser';",
+        "import { seForward as coreForward, type PlainTensor } from 'se-kernels/browser/core';",
+        "import { gradCheck } from 'se-kernels/browser/testing';",
+        'const block = new SEBlock({ channels: 4, reduction: 2, seed: 1 });',
+        'const x = { data: new Float32Array(2 * 4 * 3), shape: [2, 4, 3] };',
+        'const y: NdArray<Float32Array> = block.forward(x);',
+        'const z: NdArray<Float32Array> = seForward(x, block.params).y;',
+        'const p: PlainTensor = coreForward(x, block.params).y;',
+        'export const used = [y, z, p, gradCheck];',
+        '',
+      ].join('\n'),
+    );
+    writeFileSync(join(proj, 'tsconfig.browser.json'), JSON.stringify({ extends: './tsconfig.json', compilerOptions: { noEmit: true }, files: ['browser-types.ts'] }));
+    const browserTsc = run('node', [TSC, '-p', 'tsconfig.browser.json'], proj);
+    check('tsc type-checks imports of se-kernels/browser, /browser/core and /browser/testing (strict NodeNext)', browserTsc.status === 0, browserTsc.status === 0 ? '' : `\n       ${tail(browserTsc.out, 10)}`);
   }
 
   // A browser bundle from the installed package, by package name.

@@ -1,5 +1,6 @@
 // Shared by the browser pages and by Node (scripts/browser-test.mjs): the SE cases, their
-// deterministic inputs, and one run of seForward/seBackward plus a float64 gradient check.
+// deterministic inputs, and one run of seForward/seBackward, SEBlock forward/backward, a float64
+// gradient check and a tape gradCheck.
 // Plain JavaScript with no imports: the pages load it as-is next to the library bundles, Node
 // imports it directly, so both sides build bit-identical inputs from the same code.
 
@@ -119,8 +120,8 @@ function f64Hex(v) {
 
 /**
  * Runs one case with `lib` (the main entry or `./core`) and checks the gradients with `testing`
- * (`se-kernels/testing`). Returns the outputs as base64 of their float32 bytes (dense row-major),
- * the gradient-check errors, and what kind of object y was.
+ * (`se-kernels/testing`). Returns the outputs (seForward/seBackward's and an SEBlock's) as base64
+ * of their float32 bytes (dense row-major), the gradient-check errors, and what kind of object y was.
  */
 export function runCase(lib, testing, c, index) {
   const n = size(c.shape);
@@ -144,6 +145,22 @@ export function runCase(lib, testing, c, index) {
     dw2: dense(g.dw2),
     db2: g.db2 === null ? null : dense(g.db2),
   };
+
+  // The same block as a module: SEBlock.fromParams, then forward + backward twice (backward ADDS
+  // the weight gradients into block.grads, so they end up as two backward passes' sum).
+  const block = lib.SEBlock.fromParams(params, c.options);
+  let yb = null;
+  let dxb = null;
+  for (let k = 0; k < 2; k++) {
+    yb = block.forward(x);
+    dxb = block.backward(dy);
+  }
+  out.blockY = dense(yb);
+  out.blockDx = dense(dxb);
+  out.blockGradW1 = Float32Array.from(block.grads.w1);
+  out.blockGradB1 = block.grads.b1 === null ? null : Float32Array.from(block.grads.b1);
+  out.blockGradW2 = Float32Array.from(block.grads.w2);
+  out.blockGradB2 = block.grads.b2 === null ? null : Float32Array.from(block.grads.b2);
 
   // Gradient check: loss = sum(y * dy) in float64; its central differences are the gradients.
   const o = testing.refOptions(c.options);
@@ -177,8 +194,14 @@ export function runCase(lib, testing, c, index) {
     kinkMargin: testing.kinkMargin(ref, o),
     tieMargin: testing.tieMargin(ref, o),
     tapeCheck: { ok: tapeCheck.ok, maxError: tapeCheck.maxError, message: tapeCheck.message },
-    yKind: typeof y.get === 'function' && typeof y.pick === 'function' ? 'ndarray' : 'plain',
+    yKind: kindOf(y),
+    blockYKind: kindOf(yb),
   };
+}
+
+/** 'ndarray' for a scijs ndarray, 'plain' otherwise. */
+function kindOf(t) {
+  return typeof t.get === 'function' && typeof t.pick === 'function' ? 'ndarray' : 'plain';
 }
 
 /** Runs every case, catching errors per case so one failure does not hide the others. */
