@@ -19,7 +19,17 @@ import {
   squeezeExcitation,
   type SEOptions,
 } from '../src/core.js';
-import { lcg, params64, randomFloat32, randomParams, refOptions, gradientError, relativeError, seReference, seReferenceGradients } from './reference.js';
+import {
+  gradientError,
+  params64,
+  refOptions,
+  relativeError,
+  seReference,
+  seReferenceGradients,
+  seededUniform,
+  uniformFloat32,
+  uniformSEParams,
+} from '../src/testing/index.js';
 import { requireBuild } from './build.js';
 
 const ROOT = resolve(__dirname, '..');
@@ -76,11 +86,11 @@ describe('the built package', () => {
   test.each(CASES.flatMap((c) => (['require', 'import'] as const).flatMap((how) => (['se-kernels', 'se-kernels/core'] as const).map((entry) => [c.name, how, entry, c] as const))))(
     '%s via %s %s',
     (_name, how, entry, c) => {
-      const rand = lcg(c.dataLength * 31 + c.R);
+      const rand = seededUniform(c.dataLength * 31 + c.R);
       const C = c.options.layout === 'channels-last' ? c.shape[c.shape.length - 1] : c.shape[1];
-      const params = randomParams(C, c.R, c.bias, rand, 1);
-      const xData = randomFloat32(c.dataLength, rand, -2, 2);
-      const dyData = randomFloat32(c.dataLength, rand, -1, 1);
+      const params = uniformSEParams(C, c.R, c.bias, rand, 1);
+      const xData = uniformFloat32(c.dataLength, rand, -2, 2);
+      const dyData = uniformFloat32(c.dataLength, rand, -1, 1);
       const file = join(dir, `${c.dataLength}.json`);
       const arr = (a: Float32Array | null) => (a === null ? null : Array.from(a));
       writeFileSync(

@@ -56,7 +56,7 @@ const optionsArb: fc.Arbitrary<unknown> = fc.oneof(
     {
       layout: fc.constantFrom('channels-first', 'channels-last', 'nchw', 3),
       squeeze: fc.constantFrom('avg', 'max', 'avgmax', 'mean'),
-      activation: fc.constantFrom('relu', 'silu', 'gelu', 'identity', 'swish'),
+      activation: fc.constantFrom('relu', 'silu', 'gelu', 'geluTanh', 'identity', 'swish'),
       gate: fc.constantFrom('sigmoid', 'hardSigmoid', 'tanh', 'relu', 'identity', 'softmax'),
       other: fc.string(),
     },
@@ -117,7 +117,14 @@ const seCallArb = fc
     ),
     options: fc.oneof(
       { weight: 3, arbitrary: fc.constant(undefined) },
-      { weight: 3, arbitrary: fc.record({ squeeze: fc.constantFrom('avg' as const, 'max' as const, 'avgmax' as const), gate: fc.constantFrom('sigmoid' as const, 'tanh' as const) }) },
+      {
+        weight: 3,
+        arbitrary: fc.record({
+          squeeze: fc.constantFrom('avg' as const, 'max' as const, 'avgmax' as const),
+          activation: fc.constantFrom('relu' as const, 'silu' as const, 'gelu' as const, 'geluTanh' as const, 'identity' as const),
+          gate: fc.constantFrom('sigmoid' as const, 'tanh' as const),
+        }),
+      },
       { weight: 1, arbitrary: optionsArb },
     ),
   })
@@ -217,7 +224,7 @@ const validTensorArb = fc
 let tapeReturned = 0;
 
 describe('fuzz: the tape', () => {
-  const ops = ['matmul', 'linear', 'biasAdd', 'relu', 'sigmoid', 'silu', 'gelu', 'tanh', 'hardSigmoid', 'globalAvgPool', 'globalMaxPool', 'channelScale', 'add', 'mul', 'scale', 'sum', 'mean'] as const;
+  const ops = ['matmul', 'linear', 'biasAdd', 'relu', 'sigmoid', 'silu', 'gelu', 'geluTanh', 'tanh', 'hardSigmoid', 'globalAvgPool', 'globalMaxPool', 'channelScale', 'add', 'mul', 'scale', 'sum', 'mean'] as const;
   propTest.prop([fc.constantFrom(...ops), fc.array(fc.oneof({ weight: 4, arbitrary: validTensorArb }, { weight: 1, arbitrary: tensorArb }, { weight: 1, arbitrary: weirdValue }), { minLength: 1, maxLength: 3 }), weirdValue], { numRuns: 600 })(
     'ops on variables of any shape, and junk',
     (op, tensors, junk) => {

@@ -17,7 +17,17 @@ import {
   type SEIntegration,
   type Variable,
 } from '../src/core.js';
-import { lcg, numericGradient, params64, randomFloat32, randomParams, refOptions, gradientError, relativeError, seReference } from './reference.js';
+import {
+  gradientError,
+  numericGradient,
+  params64,
+  refOptions,
+  relativeError,
+  seReference,
+  seededUniform,
+  uniformFloat32,
+  uniformSEParams,
+} from '../src/testing/index.js';
 
 const GRAD_TOL = 2e-5;
 const STRATEGIES: SEIntegration[] = ['standard', 'pre', 'post', 'identity', 'inner'];
@@ -79,14 +89,14 @@ describe('SE integration strategies', () => {
     ],
     { numRuns: 60 },
   )('tape gradients match float64 central differences', (strategy, post, N, C, spatial, seed) => {
-    const rand = lcg(seed);
+    const rand = seededUniform(seed);
     const shape = [N, C, ...spatial];
     const size = shape.reduce((a, b) => a * b, 1);
-    const x = randomFloat32(size, rand, -1.5, 1.5);
-    const k1 = randomFloat32(size, rand, -1, 1);
-    const k2 = randomFloat32(size, rand, -1, 1);
-    const params = randomParams(C, 2, true, rand, 1);
-    const w = randomFloat32(size, rand, -1, 1);
+    const x = uniformFloat32(size, rand, -1.5, 1.5);
+    const k1 = uniformFloat32(size, rand, -1, 1);
+    const k2 = uniformFloat32(size, rand, -1, 1);
+    const params = uniformSEParams(C, 2, true, rand, 1);
+    const w = uniformFloat32(size, rand, -1, 1);
     const p64 = params64(params);
     const vals = [x, k1, k2].map((a) => Float64Array.from(a));
     const ref = referenceUnit(strategy, post, shape, vals[0], vals[1], vals[2], p64);
@@ -130,7 +140,7 @@ describe('SE integration strategies', () => {
   test('strategy checks', () => {
     const tape = new Tape();
     const x = tape.variable({ data: new Float32Array(8), shape: [1, 4, 2] });
-    const p = seParamVariables(tape, randomParams(4, 1, false, lcg(1)));
+    const p = seParamVariables(tape, uniformSEParams(4, 1, false, seededUniform(1)));
     expect(() => seResidualUnit(x, (v) => v, p, { strategy: 'middle' as SEIntegration })).toThrow(SEOptionError);
     expect(() => seResidualUnit(x, (v) => v, p, { strategy: 'inner' })).toThrow(/needs the branch split as \{ head, tail \}/);
     expect(() => seResidualUnit(x, 3 as unknown as (v: Variable) => Variable, p)).toThrow(SETypeError);

@@ -2,13 +2,14 @@
  * Independent float64 reference implementations of the kernels in src/kernels, written from
  * their doc comments (not from their bodies), plus the helpers the kernel tests share:
  * closeness checks with an explicit tolerance, bit-level comparisons, input snapshots, padded
- * buffers for offset tests, central differences and fast-check arbitraries.
+ * buffers for offset tests, scalar central differences and fast-check arbitraries.
  *
  * The references are deliberately plain: one loop per formula, no unrolling, results in
  * Float64Array, and they never look at a kernel's output.
  */
 import { fc } from '@fast-check/jest';
 import type { Arbitrary } from 'fast-check';
+import { erfcReference, numericGradient } from '../src/testing/index.js';
 
 // ---------------------------------------------------------------------------------------------
 // Tolerances (every test states which one it uses)
@@ -143,34 +144,17 @@ export function expectWrittenOnly(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Central differences in float64
+// Central differences in float64 (se-kernels/testing's numericGradient)
 // ---------------------------------------------------------------------------------------------
 
 /**
- * Gradient of the scalar `L` at `x` by central differences, step `h * max(1, |x_i|)`.
- * For functions that are linear in each coordinate (pooling, matmul, scale) any step is exact up
- * to rounding, so those tests use a large step to keep rounding small.
+ * Derivative of a scalar function by central differences, step `h * max(1, |v|)`: the
+ * one-element case of {@link numericGradient} with `relativeStep`. (For gradients of functions of
+ * a vector, the kernel tests call numericGradient itself, with a large step for functions that
+ * are linear in each coordinate, where any step is exact up to rounding.)
  */
-export function numericGrad(L: (x: Float64Array) => number, x: ArrayLike<number>, h: number): Float64Array {
-  const p = Float64Array.from(x);
-  const g = new Float64Array(p.length);
-  for (let i = 0; i < p.length; i++) {
-    const v = p[i];
-    const step = h * Math.max(1, Math.abs(v));
-    p[i] = v + step;
-    const up = L(p);
-    p[i] = v - step;
-    const down = L(p);
-    p[i] = v;
-    g[i] = (up - down) / (2 * step);
-  }
-  return g;
-}
-
-/** Derivative of a scalar function by central differences, step `h * max(1, |v|)`. */
 export function numericDeriv(f: (v: number) => number, v: number, h = 1e-5): number {
-  const step = h * Math.max(1, Math.abs(v));
-  return (f(v + step) - f(v - step)) / (2 * step);
+  return numericGradient((p) => f(p[0]), Float64Array.of(v), h, { relativeStep: true })[0];
 }
 
 /** `sum_i a[i] * b[i]` in float64. */
@@ -297,17 +281,21 @@ export function refTanh(v: number): number {
 const logistic = (z: number) => 1 / (1 + Math.exp(-z));
 const GELU_K = Math.sqrt(2 / Math.PI);
 const geluInner = (v: number) => GELU_K * (v + 0.044715 * v ** 3);
+/** The standard normal CDF Phi(v) = erfc(-v / sqrt 2) / 2, from the testing entry's series / continued-fraction erfc. */
+const normalCdf64 = (v: number) => 0.5 * erfcReference(-v * Math.SQRT1_2);
 
 /**
- * Elementwise nonlinearities in float64. GELU (tanh approximation) is evaluated through the exact
- * identity `0.5 * (1 + tanh(u)) = logistic(2u)`, which keeps its relative accuracy in the negative
- * tail where `1 + tanh(u)` cancels.
+ * Elementwise nonlinearities in float64. `gelu` is the exact form `v Phi(v)`, Phi through erfc so
+ * that the lower tail keeps its relative precision. `geluTanh` (the tanh approximation) is
+ * evaluated through the exact identity `0.5 * (1 + tanh(u)) = logistic(2u)`, which keeps its
+ * relative accuracy in the negative tail where `1 + tanh(u)` cancels.
  */
 export const refActivation = {
   relu: (v: number) => (v > 0 ? v : 0),
   sigmoid: logistic,
   silu: (v: number) => v / (1 + Math.exp(-v)),
-  gelu: (v: number) => v * logistic(2 * geluInner(v)),
+  gelu: (v: number) => v * normalCdf64(v),
+  geluTanh: (v: number) => v * logistic(2 * geluInner(v)),
   tanh: refTanh,
   hardSigmoid: (v: number) => Math.min(1, Math.max(0, (v + 3) / 6)),
   identity: (v: number) => v,
@@ -326,7 +314,12 @@ export const refDerivative = {
     return e / ((1 + e) * (1 + e));
   },
   silu: (v: number) => logistic(v) * (1 + v * logistic(-v)),
+  // Phi(v) + v phi(v); phi underflows to 0 before v * phi would overflow.
   gelu: (v: number) => {
+    const phi = Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
+    return normalCdf64(v) + (phi === 0 ? 0 : v * phi);
+  },
+  geluTanh: (v: number) => {
     const u = geluInner(v);
     const du = GELU_K * (1 + 3 * 0.044715 * v * v);
     return logistic(2 * u) + 2 * v * logistic(2 * u) * logistic(-2 * u) * du;
@@ -339,18 +332,6 @@ export const refDerivative = {
   hardSigmoid: (v: number) => (v > -3 && v < 3 ? 1 / 6 : 0),
   identity: () => 1,
 } as const;
-
-/**
- * erf by Abramowitz & Stegun 7.1.26 (absolute error < 1.5e-7), enough to check the documented
- * "tanh GELU is within 5e-4 of the erf GELU" claim.
- */
-export function erf(x: number): number {
-  const sign = x < 0 ? -1 : 1;
-  const a = Math.abs(x);
-  const t = 1 / (1 + 0.3275911 * a);
-  const poly = ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t;
-  return sign * (1 - poly * Math.exp(-a * a));
-}
 
 // ---------------------------------------------------------------------------------------------
 // Arbitraries

@@ -3,11 +3,10 @@
  * (exact, erf form), geluTanh, sigmoid, hardSigmoid, tanh) and the activationForward /
  * activationBackward dispatch, including 'identity'.
  *
- * References: the float64 forms of test/kernelReference.ts (refActivation / refDerivative; its
- * `gelu` entries are the tanh approximation, used here for geluTanh) and, for the exact GELU, the
- * library's own float64 reference `nonlinearity('gelu', v)` from se-kernels/testing (its erf is a
- * series and a continued fraction, not the kernels' fitted polynomials) with `Phi + v phi` as its
- * derivative.
+ * References: the float64 forms of test/kernelReference.ts (refActivation / refDerivative, one
+ * entry per kind; the exact GELU `v Phi(v)` and its derivative `Phi + v phi` take Phi from
+ * se-kernels/testing's erfcReference, a series and a continued fraction, not the kernels' fitted
+ * polynomials).
  *
  * Tolerances:
  * - hand-worked transcendental values: |err| <= 2e-7 (float32 half-ulp near 1 is 6e-8, plus the
@@ -46,7 +45,6 @@ import {
   tanhBackward,
   tanhForward,
 } from '../src/kernels/index.js';
-import { erfcReference, nonlinearity } from './reference.js';
 import {
   F32_TINY,
   INPUT_PAD,
@@ -80,19 +78,13 @@ const KERNELS: Record<Kind, { fwd: ActivationForwardKernel; bwd: ActivationBackw
 };
 const KINDS = Object.keys(KERNELS) as Kind[];
 
-/** Exact GELU derivative in float64: Phi(v) + v phi(v), Phi from the reference erfc. */
-function geluDerivative64(v: number): number {
-  const phi = Math.exp(-0.5 * v * v) / Math.sqrt(2 * Math.PI);
-  return 0.5 * erfcReference(-v * Math.SQRT1_2) + (phi === 0 ? 0 : v * phi);
-}
-
 /** Float64 forward and derivative of every kind. */
 const REF: Record<ActivationKind, { f: (v: number) => number; d: (v: number) => number }> = {
   relu: { f: refActivation.relu, d: refDerivative.relu },
   sigmoid: { f: refActivation.sigmoid, d: refDerivative.sigmoid },
   silu: { f: refActivation.silu, d: refDerivative.silu },
-  gelu: { f: (v) => nonlinearity('gelu', v), d: geluDerivative64 },
-  geluTanh: { f: refActivation.gelu, d: refDerivative.gelu },
+  gelu: { f: refActivation.gelu, d: refDerivative.gelu },
+  geluTanh: { f: refActivation.geluTanh, d: refDerivative.geluTanh },
   tanh: { f: refActivation.tanh, d: refDerivative.tanh },
   hardSigmoid: { f: refActivation.hardSigmoid, d: refDerivative.hardSigmoid },
   identity: { f: refActivation.identity, d: refDerivative.identity },

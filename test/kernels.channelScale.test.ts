@@ -45,7 +45,6 @@ import {
   expectSameValues,
   expectWrittenOnly,
   f32s,
-  numericGrad,
   offsetArb,
   padded,
   snapshot,
@@ -53,6 +52,7 @@ import {
   toChannelsFirst,
   toChannelsLast,
 } from './kernelReference.js';
+import { numericGradient } from '../src/testing/index.js';
 
 /**
  * One shape in both layouts: `rows = samples * channels` rows of `spatial` (channels-first) or
@@ -292,8 +292,8 @@ describe.each(LAYOUTS)('$name', (L) => {
       const loss = (xx: ArrayLike<number>, ss: ArrayLike<number>) =>
         dot(dy, refForward(xx, ss, sh, samples, channels, spatial, L.cl).out);
       const Labs = dot(Array.from(dy, Math.abs), refForward(x, scale, sh, samples, channels, spatial, L.cl).abs);
-      const gx = numericGrad((p) => loss(p, scale), x, 0.5);
-      const gs = numericGrad((p) => loss(x, p), scale, 0.5);
+      const gx = numericGradient((p) => loss(p, scale), Float64Array.from(x), 0.5, { relativeStep: true });
+      const gs = numericGradient((p) => loss(x, p), Float64Array.from(scale), 0.5, { relativeStep: true });
       expectAllClose(dx, gx, (i) => sumTol(gx[i], Labs), 'dx');
       expectAllClose(dscale, gs, (r) => sumTol(gs[r], Labs), 'dscale');
     },

@@ -15,7 +15,6 @@ import {
   expectSameValues,
   expectWrittenOnly,
   f32s,
-  numericGrad,
   offsetArb,
   padded,
   refMatmul,
@@ -23,6 +22,7 @@ import {
   sumTol,
   transpose,
 } from './kernelReference.js';
+import { numericGradient } from '../src/testing/index.js';
 
 const FLAGS: [boolean, boolean][] = [
   [false, false],
@@ -128,8 +128,8 @@ describe('matmul', () => {
         Array.from(dy, Math.abs),
         refMatmul(Array.from(x, Math.abs), Array.from(w, Math.abs), batch, nOut, nIn, false, true).out,
       );
-      const gx = numericGrad((p) => dot(dy, refMatmul(p, w, batch, nOut, nIn, false, true).out), x, 0.5);
-      const gw = numericGrad((p) => dot(dy, refMatmul(x, p, batch, nOut, nIn, false, true).out), w, 0.5);
+      const gx = numericGradient((p) => dot(dy, refMatmul(p, w, batch, nOut, nIn, false, true).out), Float64Array.from(x), 0.5, { relativeStep: true });
+      const gw = numericGradient((p) => dot(dy, refMatmul(x, p, batch, nOut, nIn, false, true).out), Float64Array.from(w), 0.5, { relativeStep: true });
       expectAllClose(dx, gx, (i) => sumTol(gx[i], Labs), 'dx');
       expectAllClose(dw, gw, (i) => sumTol(gw[i], Labs), 'dW');
     },
@@ -217,7 +217,7 @@ describe('biasAddForward / biasBackward', () => {
         Array.from(dy, Math.abs),
         Array.from(x, (v, i) => Math.abs(v) + Math.abs(bias[i % cols]) + 0.5 * Math.max(1, Math.abs(bias[i % cols]))),
       );
-      const cd = numericGrad(L, bias, 0.5);
+      const cd = numericGradient(L, Float64Array.from(bias), 0.5, { relativeStep: true });
       expectAllClose(db, cd, (c) => sumTol(cd[c], Labs), 'dbias vs central differences');
     },
   );

@@ -28,7 +28,6 @@ import {
   expectSameValues,
   expectWrittenOnly,
   f32s,
-  numericGrad,
   offsetArb,
   padded,
   paddedInt,
@@ -41,6 +40,7 @@ import {
   toChannelsFirst,
   toChannelsLast,
 } from './kernelReference.js';
+import { numericGradient } from '../src/testing/index.js';
 
 const cfDims = fc.record({ rows: fc.integer({ min: 1, max: 6 }), spatial: fc.integer({ min: 1, max: 20 }) });
 const clDims = fc.record({
@@ -108,7 +108,7 @@ describe('globalAvgPoolForward / globalAvgPoolBackward (channels-first)', () => 
       const dx = globalAvgPoolBackward(new Float32Array(rows * spatial).fill(NaN), dz, rows, spatial);
       unchanged();
       // L is linear in x, so a large step is exact up to rounding.
-      const cd = numericGrad((p) => dot(dz, refAvgPool(p, rows, spatial)), x, 0.5);
+      const cd = numericGradient((p) => dot(dz, refAvgPool(p, rows, spatial)), Float64Array.from(x), 0.5, { relativeStep: true });
       expectAllClose(dx, cd, (i) => REL * Math.abs(cd[i]) + 1e-9, 'dx');
     },
   );
@@ -178,7 +178,7 @@ describe('globalAvgPoolChannelsLastForward / Backward', () => {
       const dx = globalAvgPoolChannelsLastBackward(new Float32Array(x.length).fill(NaN), dz, samples, spatial, channels);
       unchanged();
       const L = (p: Float64Array) => dot(dz, refAvgPool(toChannelsFirst(p, samples, spatial, channels), samples * channels, spatial));
-      const cd = numericGrad(L, x, 0.5);
+      const cd = numericGradient(L, Float64Array.from(x), 0.5, { relativeStep: true });
       expectAllClose(dx, cd, (i) => REL * Math.abs(cd[i]) + 1e-9, 'dx');
     },
   );
@@ -285,7 +285,7 @@ describe('globalMaxPoolForward / globalMaxPoolBackward (channels-first)', () => 
       const argmax = new Int32Array(rows);
       globalMaxPoolForward(new Float32Array(rows), argmax, x, rows, spatial);
       const dx = globalMaxPoolBackward(new Float32Array(rows * spatial), dz, argmax, rows, spatial);
-      const cd = numericGrad((p) => dot(dz, refMaxPool(p, rows, spatial).out), x, 1e-4);
+      const cd = numericGradient((p) => dot(dz, refMaxPool(p, rows, spatial).out), Float64Array.from(x), 1e-4, { relativeStep: true });
       expectAllClose(dx, cd, (i) => 1e-6 * (Math.abs(cd[i]) + 1), 'dx');
     },
   );
@@ -379,7 +379,7 @@ describe('globalMaxPoolChannelsLastForward / Backward', () => {
       globalMaxPoolChannelsLastForward(new Float32Array(samples * channels), argmax, x, samples, spatial, channels);
       const dx = globalMaxPoolChannelsLastBackward(new Float32Array(x.length), dz, argmax, samples, spatial, channels);
       const L = (p: Float64Array) => dot(dz, refMaxPool(toChannelsFirst(p, samples, spatial, channels), samples * channels, spatial).out);
-      const cd = numericGrad(L, x, 1e-4);
+      const cd = numericGradient(L, Float64Array.from(x), 1e-4, { relativeStep: true });
       expectAllClose(dx, cd, (i) => 1e-6 * (Math.abs(cd[i]) + 1), 'dx');
     },
   );

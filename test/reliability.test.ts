@@ -19,11 +19,19 @@ import {
 } from '../src/core.js';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { buildCase, caseSpecArb } from './cases.js';
+import { seCaseArbitrary, seededCase, type SECaseSample } from '../src/testing/index.js';
+
+/** A case's arrays and shape, flattened for the tests below. */
+function flat(c: SECaseSample) {
+  return { x: c.x.data, dy: c.dy.data, shape: c.x.shape, params: c.params, options: c.options };
+}
 
 function baseCase() {
-  return buildCase({ N: 3, C: 6, R: 2, spatial: [4, 3], bias: true, seed: 5, options: {} });
+  return flat(seededCase({ N: 3, C: 6, R: 2, spatial: [4, 3], bias: true, seed: 5 }));
 }
+
+/** Random sizes, spatial rank 1-3, bias on/off, every variant. */
+const anyCase = seCaseArbitrary().map(flat);
 
 describe('the cache rule', () => {
   test('changing a parameter in place between forward and backward is an SEStateError naming it', () => {
@@ -123,8 +131,7 @@ describe('NaN and Infinity propagate to what they touch and nowhere else', () =>
 });
 
 describe('determinism', () => {
-  propTest.prop([caseSpecArb(true)], { numRuns: 40 })('identical inputs give bit-identical outputs', (spec) => {
-    const c = buildCase(spec);
+  propTest.prop([anyCase], { numRuns: 40 })('identical inputs give bit-identical outputs', (c) => {
     const a = seForward({ data: c.x, shape: c.shape }, c.params, c.options);
     const b = seForward({ data: c.x.slice(), shape: c.shape }, c.params, c.options);
     expect(new Uint32Array(b.y.data.buffer)).toEqual(new Uint32Array(a.y.data.buffer));
@@ -158,7 +165,7 @@ describe('size limits', () => {
 
 describe('memory', () => {
   test('100,000 forward + backward calls on a small block keep the heap flat', () => {
-    const c = buildCase({ N: 1, C: 8, R: 2, spatial: [2, 2], bias: true, seed: 3, options: {} });
+    const c = flat(seededCase({ N: 1, C: 8, R: 2, spatial: [2, 2], bias: true, seed: 3 }));
     const x = { data: c.x, shape: c.shape };
     const dy = { data: c.dy, shape: c.shape };
     const run = (n: number) => {
@@ -178,8 +185,7 @@ describe('memory', () => {
 });
 
 describe('inputs are never modified (random valid calls)', () => {
-  propTest.prop([caseSpecArb(true)], { numRuns: 40 })('fused and tape', (spec) => {
-    const c = buildCase(spec);
+  propTest.prop([anyCase], { numRuns: 40 })('fused and tape', (c) => {
     const arrays = [c.x, c.dy, c.params.w1, c.params.w2, c.params.b1, c.params.b2];
     const before = arrays.map((a) => (a === null ? null : new Uint32Array(a.slice().buffer)));
     const { cache } = seForward({ data: c.x, shape: c.shape }, c.params, c.options);

@@ -1,18 +1,24 @@
 /**
  * The fused seForward / seBackward against a hand-worked case and against the independent float64
- * reference (test/reference.ts), with central-difference gradients, over random shapes.
+ * reference (se-kernels/testing's seReference), with central-difference gradients, over random shapes.
  */
 import { fc, test as propTest } from '@fast-check/jest';
 import { createSEParams, seBackward, seForward } from '../src/core.js';
-import { buildCase, caseSpecArb } from './cases.js';
 import {
+  gradientError,
   kinkMargin,
   params64,
-  gradientError, relativeError,
+  refOptions,
+  relativeError,
+  seCaseArbitrary,
   seReference,
   seReferenceGradients,
+  seededCase,
   tieMargin,
-} from './reference.js';
+} from '../src/testing/index.js';
+
+/** Random sizes, spatial rank 1-3, bias on/off, the default variant. */
+const defaultVariantCase = seCaseArbitrary({ options: {} });
 
 /** Forward agreement bound: float32 storage of values accumulated in float64. */
 const FORWARD_TOL = 2e-6;
@@ -65,11 +71,10 @@ describe('seForward / seBackward: hand-worked case', () => {
 });
 
 describe('seForward against the float64 reference', () => {
-  propTest.prop([caseSpecArb(false)], { numRuns: 150 })('default variant, rank 1-3, bias on/off', (spec) => {
-    const c = buildCase(spec);
-    const { y } = seForward({ data: c.x, shape: c.shape }, c.params, c.options);
-    const ref = seReference(c.x, c.shape, params64(c.params), c.ref);
-    expect(y.shape).toEqual(c.shape);
+  propTest.prop([defaultVariantCase], { numRuns: 150 })('default variant, rank 1-3, bias on/off', (c) => {
+    const { y } = seForward(c.x, c.params, c.options);
+    const ref = seReference(c.x.data, c.x.shape, params64(c.params), refOptions(c.options));
+    expect(y.shape).toEqual(c.x.shape);
     expect(relativeError(y.data, ref.y)).toBeLessThanOrEqual(FORWARD_TOL);
   });
 
@@ -83,14 +88,14 @@ describe('seForward against the float64 reference', () => {
 });
 
 describe('seBackward against float64 central differences', () => {
-  propTest.prop([caseSpecArb(false)], { numRuns: 80 })('default variant, rank 1-3, bias on/off', (spec) => {
-    const c = buildCase(spec);
-    const f = seReference(c.x, c.shape, params64(c.params), c.ref);
+  propTest.prop([defaultVariantCase], { numRuns: 80 })('default variant, rank 1-3, bias on/off', (c) => {
+    const o = refOptions(c.options);
+    const f = seReference(c.x.data, c.x.shape, params64(c.params), o);
     // Keep away from relu's kink: finite differences are meaningless there.
-    fc.pre(kinkMargin(f, c.ref) > 1e-3 && tieMargin(f, c.ref) > 1e-3);
-    const { cache } = seForward({ data: c.x, shape: c.shape }, c.params, c.options);
-    const g = seBackward({ data: c.dy, shape: c.shape }, cache);
-    const num = seReferenceGradients(c.x, c.shape, c.params, c.ref, Float64Array.from(c.dy));
+    fc.pre(kinkMargin(f, o) > 1e-3 && tieMargin(f, o) > 1e-3);
+    const { cache } = seForward(c.x, c.params, c.options);
+    const g = seBackward(c.dy, cache);
+    const num = seReferenceGradients(c.x.data, c.x.shape, c.params, o, Float64Array.from(c.dy.data));
     expect(gradientError(g.dx.data, num.dx)).toBeLessThanOrEqual(GRAD_TOL);
     expect(gradientError(g.dw1.data, num.dw1)).toBeLessThanOrEqual(GRAD_TOL);
     expect(gradientError(g.dw2.data, num.dw2)).toBeLessThanOrEqual(GRAD_TOL);
@@ -101,21 +106,21 @@ describe('seBackward against float64 central differences', () => {
   });
 
   test('a cache can be used for several backward passes with the same results', () => {
-    const c = buildCase({ N: 2, C: 6, R: 3, spatial: [3, 2], bias: true, seed: 11, options: {} });
-    const { cache } = seForward({ data: c.x, shape: c.shape }, c.params);
-    const a = seBackward({ data: c.dy, shape: c.shape }, cache);
-    const b = seBackward({ data: c.dy, shape: c.shape }, cache);
+    const c = seededCase({ N: 2, C: 6, R: 3, spatial: [3, 2], bias: true, seed: 11 });
+    const { cache } = seForward(c.x, c.params);
+    const a = seBackward(c.dy, cache);
+    const b = seBackward(c.dy, cache);
     expect(b.dx.data).toEqual(a.dx.data);
     expect(b.dw1.data).toEqual(a.dw1.data);
   });
 });
 
 describe('inputs are never modified', () => {
-  propTest.prop([caseSpecArb(true)], { numRuns: 60 })('x, params and dy are unchanged', (spec) => {
-    const c = buildCase(spec);
-    const snapshot = [c.x, c.dy, c.params.w1, c.params.w2, c.params.b1, c.params.b2].map((a) => (a === null ? null : a.slice()));
-    const { cache } = seForward({ data: c.x, shape: c.shape }, c.params, c.options);
-    seBackward({ data: c.dy, shape: c.shape }, cache);
-    expect([c.x, c.dy, c.params.w1, c.params.w2, c.params.b1, c.params.b2]).toEqual(snapshot);
+  propTest.prop([seCaseArbitrary()], { numRuns: 60 })('x, params and dy are unchanged', (c) => {
+    const arrays = () => [c.x.data, c.dy.data, c.params.w1, c.params.w2, c.params.b1, c.params.b2];
+    const snapshot = arrays().map((a) => (a === null ? null : a.slice()));
+    const { cache } = seForward(c.x, c.params, c.options);
+    seBackward(c.dy, cache);
+    expect(arrays()).toEqual(snapshot);
   });
 });

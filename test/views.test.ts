@@ -6,38 +6,38 @@ import { fc, test as propTest } from '@fast-check/jest';
 import ndarray, { type NdArray } from 'ndarray';
 import ops from 'ndarray-ops';
 import { createSEParams, seBackward, seForward } from '../src/index.js';
-import { lcg, randomFloat32 } from './reference.js';
+import { seededUniform, uniformFloat32 } from '../src/testing/index.js';
 
 type ViewKind = 'transposed' | 'offset' | 'stepped' | 'reversed' | 'picked';
 
 /** A view of `shape` whose elements are random, built from a larger or permuted buffer. */
 function makeView(shape: number[], kind: ViewKind, seed: number): NdArray<Float32Array> {
-  const rand = lcg(seed);
+  const rand = seededUniform(seed);
   const rank = shape.length;
   switch (kind) {
     case 'transposed': {
       // Stored with the axes in reverse order, viewed back in order.
       const stored = shape.slice().reverse();
-      const base = ndarray(randomFloat32(stored.reduce((a, b) => a * b, 1), rand), stored);
+      const base = ndarray(uniformFloat32(stored.reduce((a, b) => a * b, 1), rand), stored);
       return base.transpose(...shape.map((_, k) => rank - 1 - k));
     }
     case 'offset': {
       const big = shape.map((d) => d + 2);
-      const base = ndarray(randomFloat32(big.reduce((a, b) => a * b, 1), rand), big);
+      const base = ndarray(uniformFloat32(big.reduce((a, b) => a * b, 1), rand), big);
       return base.lo(...shape.map(() => 1)).hi(...shape);
     }
     case 'stepped': {
       const big = shape.map((d) => 2 * d);
-      const base = ndarray(randomFloat32(big.reduce((a, b) => a * b, 1), rand), big);
+      const base = ndarray(uniformFloat32(big.reduce((a, b) => a * b, 1), rand), big);
       return base.step(...shape.map(() => 2));
     }
     case 'reversed': {
-      const base = ndarray(randomFloat32(shape.reduce((a, b) => a * b, 1), rand), shape);
+      const base = ndarray(uniformFloat32(shape.reduce((a, b) => a * b, 1), rand), shape);
       return base.step(...shape.map((_, k) => (k % 2 === 0 ? -1 : 1)));
     }
     case 'picked': {
       // A leading axis of 3 picked at index 1.
-      const base = ndarray(randomFloat32(3 * shape.reduce((a, b) => a * b, 1), rand), [3, ...shape]);
+      const base = ndarray(uniformFloat32(3 * shape.reduce((a, b) => a * b, 1), rand), [3, ...shape]);
       return base.pick(1);
     }
   }

@@ -3,10 +3,11 @@
  * whole cases. Needs `fast-check` (an optional peer dependency of se-kernels).
  */
 import * as fc from 'fast-check';
-import type { SEOptions } from '../options.js';
+import { SE_ACTIVATIONS, SE_GATES, SE_LAYOUTS, SE_SQUEEZES, resolveSEOptions, type SEOptions } from '../options.js';
 import type { SEParams } from '../params.js';
 import type { PlainTensor } from '../tensor.js';
 import { rowMajorStrides } from '../tensor.js';
+import { SEOptionError, SETypeError, describeValue } from '../errors.js';
 
 /** Bounds for {@link seCaseArbitrary}. */
 export interface SECaseConstraints {
@@ -18,7 +19,7 @@ export interface SECaseConstraints {
   maxHidden?: number;
   /** Largest size of each spatial axis (default 4); there are 1 to 3 spatial axes. */
   maxSpatial?: number;
-  /** Fix the options instead of drawing every variant. */
+  /** Fix the options instead of drawing every variant (the samples get them with the defaults filled in). */
   options?: SEOptions;
   /** Absolute bound of the input values (default 2). */
   valueRange?: number;
@@ -32,11 +33,31 @@ export interface SECaseSample {
   options: SEOptions;
 }
 
-/** Float32 values in [-range, range] (no NaN, no Infinity, no -0). */
+/** Grid steps per unit of `range` in {@link float32ValuesArbitrary}: 2^23, so every value is a float32. */
+const VALUE_STEPS = 2 ** 23;
+
+/**
+ * Float32 values spread evenly over [-range, range]: `k * range / 2^23` rounded to float32, for an
+ * integer k drawn by `fc.integer` (so fast-check's bias adds 0, values near 0 and the bounds, and
+ * shrinking goes towards 0). No NaN, no Infinity, no -0. (fast-check's `fc.float` draws evenly
+ * over float32 bit patterns instead, which puts three quarters of the values below 1e-6 in
+ * magnitude: little use for numeric properties.)
+ * @param length how many values
+ * @param range the bound (default 2)
+ */
 export function float32ValuesArbitrary(length: number, range = 2): fc.Arbitrary<Float32Array> {
+  const fn = 'float32ValuesArbitrary';
+  if (typeof length !== 'number' || !Number.isInteger(length) || length < 0) {
+    throw new SETypeError(`${fn}: length must be a non-negative integer but got ${describeValue(length)}`);
+  }
+  if (typeof range !== 'number' || !(range > 0) || !Number.isFinite(range)) {
+    throw new SEOptionError(`${fn}: range must be a positive finite number but is ${describeValue(range)}`);
+  }
+  // |k * step| <= 2^23 * step = range exactly (rounding is monotonic), so no value leaves the range.
+  const step = range / VALUE_STEPS;
   return fc
-    .array(fc.float({ min: Math.fround(-range), max: Math.fround(range), noNaN: true, noDefaultInfinity: true }), { minLength: length, maxLength: length })
-    .map((a) => Float32Array.from(a, (v) => v + 0));
+    .array(fc.integer({ min: -VALUE_STEPS, max: VALUE_STEPS }), { minLength: length, maxLength: length })
+    .map((a) => Float32Array.from(a, (k) => k * step));
 }
 
 /** A dense tensor of the given shape with values in [-range, range]. */
@@ -45,13 +66,13 @@ export function floatTensorArbitrary(shape: readonly number[], range = 2): fc.Ar
   return float32ValuesArbitrary(n, range).map((data) => ({ data, shape: shape.slice(), stride: rowMajorStrides(shape), offset: 0 }));
 }
 
-/** Every SE option combination (layout, squeeze, activation, gate). */
+/** Every SE option combination (layout, squeeze, activation, gate): each value of SE_LAYOUTS, SE_SQUEEZES, SE_ACTIVATIONS and SE_GATES. */
 export function seOptionsArbitrary(): fc.Arbitrary<SEOptions> {
   return fc.record({
-    layout: fc.constantFrom('channels-first' as const, 'channels-last' as const),
-    squeeze: fc.constantFrom('avg' as const, 'max' as const, 'avgmax' as const),
-    activation: fc.constantFrom('relu' as const, 'silu' as const, 'gelu' as const, 'identity' as const),
-    gate: fc.constantFrom('sigmoid' as const, 'hardSigmoid' as const, 'tanh' as const, 'relu' as const, 'identity' as const),
+    layout: fc.constantFrom(...SE_LAYOUTS),
+    squeeze: fc.constantFrom(...SE_SQUEEZES),
+    activation: fc.constantFrom(...SE_ACTIVATIONS),
+    gate: fc.constantFrom(...SE_GATES),
   });
 }
 
@@ -67,9 +88,24 @@ export function seParamsArbitrary(channels: number, hidden: number, bias: boolea
     .map(([w1, w2, b1, b2]) => ({ channels, hidden, w1, b1, w2, b2 }));
 }
 
-/** A whole SE case: random N, C, hidden, spatial rank 1-3, bias on/off, options, x and dy. */
+/**
+ * A whole SE case: random N, C, hidden, spatial rank 1-3 (each axis 1 to maxSpatial), bias on/off,
+ * options (every variant unless fixed), x in [-valueRange, valueRange], dy in [-1, 1], parameters
+ * from {@link seParamsArbitrary}. The seeded counterpart, for fixed cases, is `seededCase`.
+ * @param constraints bounds of the sizes and values, and fixed options
+ */
 export function seCaseArbitrary(constraints: SECaseConstraints = {}): fc.Arbitrary<SECaseSample> {
-  const { maxBatch = 3, maxChannels = 8, maxHidden = 4, maxSpatial = 4, valueRange = 2 } = constraints;
+  const fn = 'seCaseArbitrary';
+  if (constraints === null || typeof constraints !== 'object') {
+    throw new SETypeError(`${fn}: constraints must be an object but got ${describeValue(constraints)}`);
+  }
+  const { maxBatch = 3, maxChannels = 8, maxHidden = 4, maxSpatial = 4, valueRange = 2, options: fixed } = constraints;
+  for (const [key, v] of [['maxBatch', maxBatch], ['maxChannels', maxChannels], ['maxHidden', maxHidden], ['maxSpatial', maxSpatial]] as const) {
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) {
+      throw new SEOptionError(`${fn}: constraints.${key} must be a positive integer but is ${describeValue(v)}`);
+    }
+  }
+  const options = fixed === undefined ? seOptionsArbitrary() : fc.constant({ ...resolveSEOptions(fn, fixed) });
   return fc
     .record({
       N: fc.integer({ min: 1, max: maxBatch }),
@@ -77,15 +113,15 @@ export function seCaseArbitrary(constraints: SECaseConstraints = {}): fc.Arbitra
       R: fc.integer({ min: 1, max: maxHidden }),
       spatial: fc.array(fc.integer({ min: 1, max: maxSpatial }), { minLength: 1, maxLength: 3 }),
       bias: fc.boolean(),
-      options: constraints.options === undefined ? seOptionsArbitrary() : fc.constant(constraints.options),
+      options,
     })
-    .chain(({ N, C, R, spatial, bias, options }) => {
-      const shape = options.layout === 'channels-last' ? [N, ...spatial, C] : [N, C, ...spatial];
+    .chain(({ N, C, R, spatial, bias, options: o }) => {
+      const shape = o.layout === 'channels-last' ? [N, ...spatial, C] : [N, C, ...spatial];
       return fc.record({
         x: floatTensorArbitrary(shape, valueRange),
         dy: floatTensorArbitrary(shape, 1),
         params: seParamsArbitrary(C, R, bias),
-        options: fc.constant(options),
+        options: fc.constant(o),
       });
     });
 }

@@ -6,7 +6,8 @@ import { SEOptionError, SETypeError, describeValue } from '../errors.js';
 import { Tape, Variable } from '../autograd/tape.js';
 import { mul, sum } from '../autograd/ops.js';
 import { checkTensor, gatherDense, type FloatTensor } from '../tensor.js';
-import { numericGradient } from './reference.js';
+import { numericGradient, relativeError } from './reference.js';
+import { seededUniform, uniformFloat32 } from './seeded.js';
 
 /** Options of {@link gradCheck}. */
 export interface GradCheckOptions {
@@ -18,9 +19,21 @@ export interface GradCheckOptions {
   reference?: (inputs: Float64Array[]) => ArrayLike<number>;
   /** Central-difference step (default 1e-6 with a reference, 1e-2 without). */
   eps?: number;
-  /** Pass bound on max |analytic - numeric| / max |numeric| per input (defaults above). */
+  /** Pass bound on max |analytic - numeric| / max(max |numeric|, floor) per input (defaults above). */
   tolerance?: number;
-  /** Seed of the random upstream gradient w in loss = sum(output * w) (default 1). */
+  /**
+   * Smallest scale of the gradient error (default 1e-6): below it the comparison is absolute. A
+   * gradient that is a sum can cancel to far less than its terms, and float32 storage of the terms
+   * then costs a relative error its size cannot bound; the library's own tests pass
+   * `GRADIENT_ERROR_FLOOR` (0.05), as `gradientError` does.
+   */
+  floor?: number;
+  /**
+   * Pass bound on the forward's error against the reference, max |output - reference| /
+   * max(max |reference|, 1e-6) (default: `tolerance`). Only with a reference.
+   */
+  forwardTolerance?: number;
+  /** Seed of the random upstream gradient w in loss = sum(output * w), uniform in [-1, 1) from `seededUniform` (default 1). */
   seed?: number;
   /** Names of the inputs for the report (default 'input 0', 'input 1', ...). */
   names?: string[];
@@ -37,10 +50,17 @@ export interface GradCheckInputReport {
 
 /** Result of {@link gradCheck}. */
 export interface GradCheckResult {
+  /** True when every input's error is within `tolerance` and the forward (with a reference) within `forwardTolerance`. */
   ok: boolean;
   /** The largest per-input error. */
   maxError: number;
   tolerance: number;
+  /**
+   * The tape's output against the reference at the point, max |output - reference| /
+   * max(max |reference|, 1e-6); null without a reference.
+   */
+  forwardError: number | null;
+  forwardTolerance: number;
   inputs: GradCheckInputReport[];
   /** A readable summary naming the worst element of the worst input. */
   message: string;
@@ -55,22 +75,11 @@ function unravel(i: number, shape: readonly number[]): number[] {
   return index;
 }
 
-/** A deterministic upstream gradient in [-1, 1). */
-function upstream(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2147483648 - 1;
-  }
-  return out;
-}
-
 /**
  * Checks the tape's gradients of `build` at `inputs`.
  * @param build makes the output from the inputs' variables using tape ops
  * @param inputs the point to check at (any FloatTensors; not modified)
- * @param options reference function, eps, tolerance, seed, names
+ * @param options reference function, eps, tolerance, floor, forwardTolerance, seed, names
  * @example
  * const r = gradCheck(([x, w]) => sum(mul(relu(x), w)), [x, w], { reference: ([x, w]) => ... });
  * if (!r.ok) throw new Error(r.message);
@@ -82,20 +91,27 @@ export function gradCheck(build: (vars: Variable[]) => Variable, inputs: FloatTe
     throw new SETypeError(`${fn}: inputs must be a non-empty array of tensors but got ${describeValue(inputs)}`);
   }
   if (options === null || typeof options !== 'object') throw new SETypeError(`${fn}: options must be an object but got ${describeValue(options)}`);
-  const { reference } = options;
+  const { reference, eps: eps0, tolerance: tolerance0, floor: floor0, forwardTolerance: forwardTolerance0, seed: seed0, names: names0 } = options;
   if (reference !== undefined && typeof reference !== 'function') {
     throw new SETypeError(`${fn}: options.reference must be a function but got ${describeValue(reference)}`);
   }
-  const eps = options.eps ?? (reference ? 1e-6 : 1e-2);
-  const tolerance = options.tolerance ?? (reference ? 2e-5 : 1e-2);
-  const seed = options.seed ?? 1;
-  for (const [key, v] of [['eps', eps], ['tolerance', tolerance]] as const) {
+  const eps = eps0 ?? (reference ? 1e-6 : 1e-2);
+  const tolerance = tolerance0 ?? (reference ? 2e-5 : 1e-2);
+  const floor = floor0 ?? 1e-6;
+  const forwardTolerance = forwardTolerance0 ?? tolerance;
+  const seed = seed0 ?? 1;
+  for (const [key, v] of [['eps', eps], ['tolerance', tolerance], ['floor', floor], ['forwardTolerance', forwardTolerance]] as const) {
     if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) {
       throw new SEOptionError(`${fn}: options.${key} must be a positive finite number but is ${describeValue(v)}`);
     }
   }
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) throw new SEOptionError(`${fn}: options.seed must be a safe integer but is ${describeValue(seed)}`);
+  if (names0 !== undefined && !Array.isArray(names0)) throw new SETypeError(`${fn}: options.names must be an array of strings but got ${describeValue(names0)}`);
   const checked = inputs.map((t, k) => checkTensor(fn, `inputs[${k}]`, t));
-  const names = checked.map((_, k) => options.names?.[k] ?? `input ${k}`);
+  const names = checked.map((_, k) => {
+    const name: unknown = names0?.[k];
+    return typeof name === 'string' ? name : `input ${k}`;
+  });
   const dense = checked.map((t) => gatherDense(new Float32Array(t.size), t));
 
   // Analytic: loss = sum(output * w) on a tape.
@@ -103,11 +119,17 @@ export function gradCheck(build: (vars: Variable[]) => Variable, inputs: FloatTe
   const vars = dense.map((d, k) => tape.variable({ data: d, shape: checked[k].shape }, { name: names[k] }));
   const out = build(vars);
   if (!(out instanceof Variable)) throw new SETypeError(`${fn}: build must return a Variable but returned ${describeValue(out)}`);
-  const w = upstream(out.size, seed);
+  const w = uniformFloat32(out.size, seededUniform(seed), -1, 1);
   tape.backward(sum(mul(out, tape.constant({ data: w, shape: out.shape.slice() }))));
 
   // Numeric: central differences of the same loss, accumulated in float64.
   const values = dense.map((d) => Float64Array.from(d));
+  let forwardError: number | null = null;
+  if (reference) {
+    const y = reference(values);
+    if (y.length !== out.size) throw new SETypeError(`${fn}: the reference returned ${y.length} values but the output has ${out.size}`);
+    forwardError = relativeError(out.data, y);
+  }
   const loss = (): number => {
     let y: ArrayLike<number>;
     if (reference) y = reference(values);
@@ -127,7 +149,7 @@ export function gradCheck(build: (vars: Variable[]) => Variable, inputs: FloatTe
     const numeric = numericGradient(loss, vk, eps);
     let worstAt = 0;
     let worstDiff = -1;
-    let scale = 1e-6;
+    let scale = floor;
     for (let i = 0; i < vk.length; i++) {
       scale = Math.max(scale, Math.abs(numeric[i]));
       const diff = Math.abs(grad[i] - numeric[i]);
@@ -150,10 +172,15 @@ export function gradCheck(build: (vars: Variable[]) => Variable, inputs: FloatTe
       worst = r;
     }
   }
-  const ok = maxError <= tolerance;
-  const message =
+  const gradientsOk = maxError <= tolerance;
+  const forwardOk = forwardError === null || forwardError <= forwardTolerance;
+  const ok = gradientsOk && forwardOk;
+  let message =
     `gradCheck ${ok ? 'passed' : 'FAILED'}: worst is ${worst.name} element [${worst.worst.index.join(', ')}]: ` +
     `analytic ${worst.worst.analytic.toPrecision(7)} vs numeric ${worst.worst.numeric.toPrecision(7)} ` +
-    `(relative error ${maxError.toExponential(2)} ${ok ? '<=' : '>'} tolerance ${tolerance})`;
-  return { ok, maxError, tolerance, inputs: reports, message };
+    `(relative error ${maxError.toExponential(2)} ${gradientsOk ? '<=' : '>'} tolerance ${tolerance})`;
+  if (forwardError !== null) {
+    message += `; forward error ${forwardError.toExponential(2)} ${forwardOk ? '<=' : '>'} forward tolerance ${forwardTolerance}`;
+  }
+  return { ok, maxError, tolerance, forwardError, forwardTolerance, inputs: reports, message };
 }

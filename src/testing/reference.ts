@@ -3,6 +3,7 @@
  * explicit (n, c, s) index arithmetic, sharing no code with the kernels. Slow and simple on purpose.
  * Also central-difference numerical gradients and the error measure the tests and the demo use.
  */
+import { SEOptionError, SETypeError, describeValue } from '../errors.js';
 import type { SEOptions } from '../options.js';
 import type { SEParams } from '../params.js';
 
@@ -241,17 +242,48 @@ export function tieMargin(f: RefForward, o: RefOptions): number {
   return m;
 }
 
-/** Central differences of a scalar function of a float64 vector (the vector is restored). */
-export function numericGradient(f: () => number, v: Float64Array, eps = 1e-6): Float64Array {
-  const grad = new Float64Array(v.length);
-  for (let i = 0; i < v.length; i++) {
+/** Options of {@link numericGradient}. */
+export interface NumericGradientOptions {
+  /**
+   * Scale the step with the value: `eps * max(1, |v[i]|)` instead of `eps` (default false). Keeps
+   * the step's relative size when values span several orders of magnitude.
+   */
+  relativeStep?: boolean;
+}
+
+/**
+ * Central differences `(f(v + h e_i) - f(v - h e_i)) / 2h` of a scalar function of a float64
+ * vector, for every i. `f` is called with `v` itself, changed in place at one element at a time;
+ * `v` holds its original values again when this returns (or throws).
+ * @param f the function (it may read `v` through its argument or through a closure)
+ * @param v the point; its values are restored
+ * @param eps the step h (default 1e-6)
+ * @param options `relativeStep: true` for steps `eps * max(1, |v[i]|)`
+ */
+export function numericGradient(f: (v: Float64Array) => number, v: Float64Array, eps = 1e-6, options: NumericGradientOptions = {}): Float64Array {
+  const fn = 'numericGradient';
+  if (typeof f !== 'function') throw new SETypeError(`${fn}: f must be a function returning a number but got ${describeValue(f)}`);
+  if (!(v instanceof Float64Array)) throw new SETypeError(`${fn}: v must be a Float64Array but got ${describeValue(v)}`);
+  if (typeof eps !== 'number' || !(eps > 0) || !Number.isFinite(eps)) {
+    throw new SEOptionError(`${fn}: eps must be a positive finite number but is ${describeValue(eps)}`);
+  }
+  if (options === null || typeof options !== 'object') throw new SETypeError(`${fn}: options must be an object but got ${describeValue(options)}`);
+  const { relativeStep = false } = options;
+  if (typeof relativeStep !== 'boolean') throw new SETypeError(`${fn}: options.relativeStep must be a boolean but got ${describeValue(relativeStep)}`);
+  const n = v.length;
+  const grad = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
     const old = v[i];
-    v[i] = old + eps;
-    const up = f();
-    v[i] = old - eps;
-    const down = f();
-    v[i] = old;
-    grad[i] = (up - down) / (2 * eps);
+    const h = relativeStep ? eps * Math.max(1, Math.abs(old)) : eps;
+    try {
+      v[i] = old + h;
+      const up = f(v);
+      v[i] = old - h;
+      const down = f(v);
+      grad[i] = (up - down) / (2 * h);
+    } finally {
+      v[i] = old;
+    }
   }
   return grad;
 }
