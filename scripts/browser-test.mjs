@@ -4,8 +4,8 @@
 //     and `./testing` in one build with shared chunks (`./core` and its chunks must hold no
 //     dependency and no `new Function`), as an application's bundler would;
 //  2. the prebuilt bundles of dist/browser/ (scripts/build-browser.mjs) are checked statically:
-//     every file an entry loads is a relative import inside dist/browser (no bare specifier left),
-//     and the core entry's files hold no `new Function`/eval;
+//     each file imports nothing (ndarray, fast-check bundled in), the core files hold no
+//     `new Function`/eval;
 //  3. a tiny HTTP server on 127.0.0.1 (random free port) serves the esbuild bundles with the pages
 //     in scripts/browser/ at /, and dist/browser/ at /app/node_modules/se-kernels/dist/browser/
 //     next to the prebuilt-* pages and example.html at /app/ (ES modules are blocked over file://);
@@ -17,8 +17,9 @@
 //       prebuilt-script.html      dist/browser/se-kernels.js from a plain <script type="module">,
 //                                 relative imports
 //       prebuilt-importmap.html   the .min bundles by bare specifier ('se-kernels', 'se-kernels/core',
-//                                 'se-kernels/testing') under an import map; the entries share their
-//                                 classes; the README's property test with the page's own fast-check
+//                                 'se-kernels/testing') under an import map; the copies recognise
+//                                 each other's classes; the README's property test with the page's
+//                                 own fast-check
 //       prebuilt-csp(-min).html   dist/browser/se-kernels-core(.min).js under the strict CSP
 //     and each page's results are compared with Node's (dist/esm, same inputs) bit for bit (base64
 //     of the Float32Array bytes), its entries' export names with dist/esm's;
@@ -143,10 +144,8 @@ try {
     },
     bundle: true,
     // One build of the three entries with shared chunks, as an application bundler would do: the
-    // entries then share one copy of the library's modules, so classes checked with instanceof
-    // (Tape, Variable, SECache) are the same in all three. (Three separate bundles each carry
-    // their own Tape class, and testing's gradCheck then fails with "seParamVariables: tape
-    // must be a Tape but got a Tape".)
+    // entries then share one copy of the library's modules. (The prebuilt files of dist/browser
+    // are separate copies instead, which work together through the classes' Symbol.for brand.)
     splitting: true,
     format: 'esm',
     platform: 'browser',
@@ -180,10 +179,11 @@ try {
   check('core bundle (with its chunks) has no dependency and no eval / new Function', coreDeps.length === 0 && coreEval.length === 0, coreDeps.length ? `inputs: ${coreDeps.join(', ')}` : coreEval.length ? `new Function / eval( in ${coreEval.join(', ')}` : '');
 
   // ---- 2. the prebuilt bundles, statically -----------------------------------------------
-  /** What a prebuilt entry loads: esbuild re-bundles it with every bare import left external. */
-  async function prebuiltClosure(name) {
+  // esbuild reads each prebuilt file with every bare import left external: a self-contained file
+  // is its one input and imports nothing (so it can be copied alone, or served from any URL).
+  for (const name of PREBUILT_ENTRIES) {
     const b = await esbuild.build({
-      absWorkingDir: ROOT, // the metafile's paths are relative to it
+      absWorkingDir: ROOT,
       entryPoints: [join(PREBUILT, name)],
       bundle: true,
       packages: 'external',
@@ -193,20 +193,12 @@ try {
       metafile: true,
       logLevel: 'silent',
     });
-    const inputs = Object.keys(b.metafile.inputs);
-    const outside = inputs.filter((p) => !resolve(ROOT, p).startsWith(PREBUILT + '/'));
-    const bare = Object.values(b.metafile.inputs).flatMap((i) => i.imports.filter((imp) => imp.external).map((imp) => imp.path));
-    return { inputs, outside, bare, text: inputs.map((p) => readFileSync(resolve(ROOT, p), 'utf8')) };
-  }
-  for (const name of PREBUILT_ENTRIES) {
-    const c = await prebuiltClosure(name);
-    const bytes = c.text.reduce((s, t) => s + Buffer.byteLength(t), 0);
-    check(`prebuilt ${name}: self-contained (only relative imports inside dist/browser)`, c.bare.length === 0 && c.outside.length === 0, c.bare.length || c.outside.length ? `bare: ${c.bare.join(', ')}; outside: ${c.outside.join(', ')}` : `${c.inputs.length} files, ${(bytes / 1024).toFixed(1)} KiB`);
-    if (name.startsWith('se-kernels-core')) {
-      const withEval = c.inputs.filter((_, i) => /\bnew Function\b|\beval\s*\(/.test(c.text[i]));
-      check(`prebuilt ${name}: no new Function / eval in any file it loads`, withEval.length === 0, withEval.join(', '));
-    }
-    if (name === 'se-kernels.js') check('prebuilt se-kernels.js: holds scijs ndarray', c.text.some((t) => t.includes('// node_modules/ndarray/ndarray.js')));
+    const inputs = Object.entries(b.metafile.inputs);
+    const imports = inputs.flatMap(([, i]) => i.imports.map((imp) => imp.original ?? imp.path));
+    const text = readFileSync(join(PREBUILT, name), 'utf8');
+    check(`prebuilt ${name}: self-contained (imports nothing)`, inputs.length === 1 && imports.length === 0, imports.length ? `imports ${imports.join(', ')}` : `${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB`);
+    if (name.startsWith('se-kernels-core')) check(`prebuilt ${name}: no new Function / eval`, !/\bnew Function\b|\beval\s*\(/.test(text));
+    if (name === 'se-kernels.js') check('prebuilt se-kernels.js: holds scijs ndarray', text.includes('// node_modules/ndarray/ndarray.js'));
   }
   // The page's own fast-check for the import-map page (one ESM file, as a CDN would serve it).
   const vendorFastCheck = (await esbuild.build({ entryPoints: [join(ROOT, 'node_modules/fast-check/lib/fast-check.js')], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' })).outputFiles[0].text;
@@ -368,8 +360,8 @@ try {
     compareExports('prebuilt se-kernels.min.js', result.exports.lib, expectedExports.main);
     compareExports('prebuilt se-kernels-core.min.js', result.coreExports, expectedExports.core);
     compareExports('prebuilt se-kernels-testing.min.js', result.exports.testing, expectedExports.testing);
-    const notShared = Object.entries(result.shared).filter(([, same]) => !same).map(([k]) => k);
-    check('import map: se-kernels and se-kernels/core share one copy of the library (same classes)', notShared.length === 0, notShared.length ? `not shared: ${notShared.join(', ')}` : Object.keys(result.shared).join(', '));
+    const notRecognised = Object.entries(result.crossCopy).filter(([, ok]) => !ok).map(([k]) => k);
+    check("import map: the se-kernels and se-kernels/core files (two copies) recognise each other's instances", notRecognised.length === 0, notRecognised.length ? `not: ${notRecognised.join(', ')}` : Object.keys(result.crossCopy).join(', '));
     compare('prebuilt import map (.min)', result.results, expected.main, 'ndarray');
     const p = result.property;
     check("import map: the README's property test (bundled seCaseArbitrary, the page's own fast-check)", p.failed === false && p.numRuns > 0, p.failed ? p.message : `${p.numRuns} runs`);

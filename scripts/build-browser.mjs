@@ -6,19 +6,21 @@
 //   dist/browser/se-kernels-core.js     `se-kernels/core`: no dependency, no `new Function`/eval,
 //                                       so it loads under `Content-Security-Policy: script-src 'self'`
 //   dist/browser/se-kernels-testing.js  `se-kernels/testing`, fast-check bundled in
-//   dist/browser/se-kernels-chunk-*.js  the library code the entries share (loaded by them)
-//   *.min.js                            the same, minified (entries load only .min chunks), each
-//                                       with a source map (*.min.js.map) whose sources are the
-//                                       dist/esm files shipped next to dist/browser
+//   *.min.js                            the same, minified, each with a source map (*.min.js.map)
+//                                       whose sources are the dist/esm files shipped next to
+//                                       dist/browser
 //   THIRD_PARTY_LICENSES.txt            the licenses of the bundled third-party packages
 //
-// ES modules for a `<script type="module">` page or an import map, no bundler needed. One esbuild
-// build of the three entries with code splitting, from the same dist/esm files Node runs: the
-// entries share one copy of the library, so a page loading two of them (main + testing, main +
-// core) gets one Tape, Variable, SECache... class, which `instanceof` and the library's identity
-// checks need. `se-kernels/threads` (worker_threads) stays Node-only.
+// ES modules for a `<script type="module">` page or an import map, no bundler needed, built by
+// esbuild from the same dist/esm files Node runs. Each file is self-contained (no import at all):
+// it can be copied alone, and a CDN's short "default file" URL, which serves the file at a URL
+// other than its own path, works (relative imports would resolve elsewhere there). Two files on
+// one page are two copies of the library; its classes recognise each other's instances (the
+// Symbol.for brand), so the testing bundle's gradCheck drives either entry's tape ops.
+// `se-kernels/threads` (worker_threads) stays Node-only.
 //
-// Fails (exit 1) when the core entry's files would hold any dependency or `new Function`/eval.
+// Fails (exit 1) when a file would import anything, or the core files would hold any dependency
+// or `new Function`/eval.
 // Usage: node scripts/build-browser.mjs [--outdir DIR]   (default dist/browser)
 import { existsSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -59,24 +61,6 @@ const BANNER =
 
 rmSync(OUT, { recursive: true, force: true });
 
-/** Output file names (relative to OUT) an entry loads, itself included, following static imports. */
-function closureOf(meta, entryFile) {
-  const outRel = (p) => relative(OUT, resolve(ROOT, p));
-  const byName = new Map(Object.entries(meta.outputs).map(([p, o]) => [outRel(p), o]));
-  const seen = new Set();
-  const visit = (name) => {
-    if (seen.has(name) || !byName.has(name)) return;
-    seen.add(name);
-    for (const imp of byName.get(name).imports) {
-      if (imp.kind === 'import-statement' && !imp.external) visit(outRel(imp.path));
-    }
-  };
-  visit(entryFile);
-  const files = [...seen];
-  const inputs = files.flatMap((f) => Object.keys(byName.get(f).inputs));
-  return { files, inputs };
-}
-
 const report = [];
 /** Third-party package name -> the entry files that load its code. */
 const thirdParty = new Map();
@@ -91,9 +75,7 @@ for (const { minify, suffix } of [
       entryPoints: Object.fromEntries(Object.entries(ENTRIES).map(([k, v]) => [k, join(ROOT, v)])),
       outdir: OUT,
       entryNames: `[name]${suffix}`,
-      chunkNames: `se-kernels-chunk-[hash]${suffix}`,
-      bundle: true,
-      splitting: true,
+      bundle: true, // one self-contained file per entry (no code splitting)
       format: 'esm',
       platform: 'browser',
       target: 'es2020', // what tsc emits (tsconfig.json): nothing is lowered
@@ -110,33 +92,25 @@ for (const { minify, suffix } of [
   } catch (e) {
     fail(`esbuild failed: ${(e.errors ?? []).map((x) => x.text).join('; ') || e.message}`);
   }
-  const meta = result.metafile;
-  for (const name of Object.keys(ENTRIES)) {
-    for (const input of closureOf(meta, `${name}${suffix}.js`).inputs) {
+  for (const [path, output] of Object.entries(result.metafile.outputs)) {
+    if (path.endsWith('.map')) continue;
+    const file = relative(OUT, resolve(ROOT, path));
+    const name = file.replace(/(\.min)?\.js$/, '');
+    const inputs = Object.keys(output.inputs);
+    if (output.imports.length) fail(`${file} would import ${output.imports.map((i) => i.path).join(', ')}`);
+    const text = readFileSync(join(OUT, file), 'utf8');
+    if (name === 'se-kernels-core') {
+      const deps = inputs.filter((p) => p.includes('node_modules/'));
+      if (deps.length) fail(`${file} would hold third-party code: ${deps.join(', ')}`);
+      if (/\bnew Function\b|\beval\s*\(/.test(text)) fail(`${file} would hold new Function / eval`);
+    }
+    if (name === 'se-kernels' && !inputs.some((p) => p.includes('node_modules/ndarray/'))) fail(`${file} does not hold ndarray`);
+    for (const input of inputs) {
       const m = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
-      if (m) thirdParty.set(m[1], (thirdParty.get(m[1]) ?? new Set()).add(`${name}${suffix}.js`));
+      if (m) thirdParty.set(m[1], (thirdParty.get(m[1]) ?? new Set()).add(file));
     }
-  }
-
-  // The CSP-safe entry: no dependency and no eval in any file it loads.
-  const core = closureOf(meta, `se-kernels-core${suffix}.js`);
-  const deps = core.inputs.filter((p) => p.includes('node_modules/'));
-  if (deps.length) fail(`se-kernels-core${suffix}.js would load third-party code: ${deps.join(', ')}`);
-  const evalIn = core.files.filter((f) => /\bnew Function\b|\beval\s*\(/.test(readFileSync(join(OUT, f), 'utf8')));
-  if (evalIn.length) fail(`se-kernels-core${suffix}.js would load new Function / eval (in ${evalIn.join(', ')})`);
-  const main = closureOf(meta, `se-kernels${suffix}.js`);
-  if (!main.inputs.some((p) => p.includes('node_modules/ndarray/'))) fail(`se-kernels${suffix}.js does not hold ndarray`);
-
-  for (const name of Object.keys(ENTRIES)) {
-    const { files } = closureOf(meta, `${name}${suffix}.js`);
-    let raw = 0;
-    let gz = 0;
-    for (const f of files) {
-      const bytes = readFileSync(join(OUT, f));
-      raw += bytes.length;
-      gz += gzipSync(bytes, { level: 9 }).length;
-    }
-    report.push(`${name}${suffix}.js: ${(raw / 1024).toFixed(1)} KiB (${(gz / 1024).toFixed(1)} KiB gzipped) in ${files.length} file${files.length > 1 ? 's' : ''}`);
+    const gz = gzipSync(text, { level: 9 }).length;
+    report.push(`${file}: ${(Buffer.byteLength(text) / 1024).toFixed(1)} KiB (${(gz / 1024).toFixed(1)} KiB gzipped)`);
   }
 }
 
@@ -147,7 +121,7 @@ for (const [name, entries] of [...thirdParty].sort(([a], [b]) => (a < b ? -1 : 1
   const p = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   const licenseFile = readdirSync(dir).find((f) => /^(LICEN[CS]E|COPYING)(\.(md|txt))?$/i.test(f));
   if (licenseFile === undefined) fail(`node_modules/${name} has no LICENSE file to reproduce`);
-  sections.push(`${p.name} ${p.version} (${p.license}), loaded by ${[...entries].sort().join(', ')}\n\n${readFileSync(join(dir, licenseFile), 'utf8').trim()}\n`);
+  sections.push(`${p.name} ${p.version} (${p.license}), bundled into ${[...entries].sort().join(', ')}\n\n${readFileSync(join(dir, licenseFile), 'utf8').trim()}\n`);
 }
 writeFileSync(
   join(OUT, 'THIRD_PARTY_LICENSES.txt'),
