@@ -54,12 +54,14 @@ export interface GradCheckResult {
   ok: boolean;
   /** The largest per-input error. */
   maxError: number;
+  /** The gradient bound used (given or default). */
   tolerance: number;
   /**
    * The tape's output against the reference at the point, max |output - reference| /
    * max(max |reference|, 1e-6); null without a reference.
    */
   forwardError: number | null;
+  /** The forward bound used (given, or `tolerance`). */
   forwardTolerance: number;
   inputs: GradCheckInputReport[];
   /** A readable summary naming the worst element of the worst input. */
