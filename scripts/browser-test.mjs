@@ -16,10 +16,11 @@
 //                                 `Content-Security-Policy: script-src 'self'` (no eval)
 //       prebuilt-script.html      dist/browser/se-kernels.js from a plain <script type="module">,
 //                                 relative imports
-//       prebuilt-importmap.html   the .min bundles by bare specifier ('se-kernels', 'se-kernels/core',
+//       prebuilt-importmap.html   the bundles by bare specifier ('se-kernels', 'se-kernels/core',
 //                                 'se-kernels/testing') under an import map; the copies recognise
 //                                 each other's classes; the README's property test with the page's
-//                                 own fast-check
+//                                 own fast-check; served again as prebuilt-importmap-min.html
+//                                 mapping the .min files
 //       prebuilt-csp(-min).html   dist/browser/se-kernels-core(.min).js under the strict CSP
 //     and each page's results are compared with Node's (dist/esm, same inputs) bit for bit (base64
 //     of the Float32Array bytes), its entries' export names with dist/esm's;
@@ -225,6 +226,10 @@ try {
     files[`/app/${name}`] = { body: readFileSync(join(PAGES, name), 'utf8'), type: 'text/html; charset=utf-8', csp: name.startsWith('prebuilt-csp') };
   }
   files['/app/vendor/fast-check.js'] = { body: vendorFastCheck, type: 'text/javascript' };
+  // The import-map page once more, mapping the minified files.
+  const importMapPage = files['/app/prebuilt-importmap.html'].body;
+  const importMapMin = importMapPage.replace(/(dist\/browser\/se-kernels(?:-core|-testing)?)\.js"/g, '$1.min.js"');
+  files['/app/prebuilt-importmap-min.html'] = { ...files['/app/prebuilt-importmap.html'], body: importMapMin };
   server = createServer((req, res) => {
     const path = new URL(req.url, 'http://localhost').pathname;
     if (path === '/favicon.ico') {
@@ -354,20 +359,25 @@ try {
     check('prebuilt script page loads and reports', false, e.message);
   }
 
-  // Prebuilt .min bundles by bare specifier under an import map.
-  try {
-    const { result, errors } = await runPage('/app/prebuilt-importmap.html');
-    compareExports('prebuilt se-kernels.min.js', result.exports.lib, expectedExports.main);
-    compareExports('prebuilt se-kernels-core.min.js', result.coreExports, expectedExports.core);
-    compareExports('prebuilt se-kernels-testing.min.js', result.exports.testing, expectedExports.testing);
-    const notRecognised = Object.entries(result.crossCopy).filter(([, ok]) => !ok).map(([k]) => k);
-    check("import map: the se-kernels and se-kernels/core files (two copies) recognise each other's instances", notRecognised.length === 0, notRecognised.length ? `not: ${notRecognised.join(', ')}` : Object.keys(result.crossCopy).join(', '));
-    compare('prebuilt import map (.min)', result.results, expected.main, 'ndarray');
-    const p = result.property;
-    check("import map: the README's property test (bundled seCaseArbitrary, the page's own fast-check)", p.failed === false && p.numRuns > 0, p.failed ? p.message : `${p.numRuns} runs`);
-    check('prebuilt import map page: no page errors', errors.length === 0, errors.join(' | '));
-  } catch (e) {
-    check('prebuilt import map page loads and reports', false, e.message);
+  // The prebuilt bundles by bare specifier under an import map, then the .min ones.
+  for (const [path, suffix] of [['/app/prebuilt-importmap.html', ''], ['/app/prebuilt-importmap-min.html', '.min']]) {
+    try {
+      const { result, errors } = await runPage(path);
+      const label = suffix ? 'import map (.min files)' : 'import map';
+      const mapped = files[path].body.match(suffix ? /se-kernels(-core|-testing)?\.min\.js"/g : /se-kernels(-core|-testing)?\.js"/g) ?? [];
+      check(`${label}: the page maps the three ${suffix ? 'minified' : 'plain'} files`, mapped.length === 3, mapped.join(' '));
+      compareExports(`prebuilt se-kernels${suffix}.js`, result.exports.lib, expectedExports.main);
+      compareExports(`prebuilt se-kernels-core${suffix}.js`, result.coreExports, expectedExports.core);
+      compareExports(`prebuilt se-kernels-testing${suffix}.js`, result.exports.testing, expectedExports.testing);
+      const notRecognised = Object.entries(result.crossCopy).filter(([, ok]) => !ok).map(([k]) => k);
+      check(`${label}: the se-kernels and se-kernels/core files (two copies) recognise each other's instances`, notRecognised.length === 0, notRecognised.length ? `not: ${notRecognised.join(', ')}` : Object.keys(result.crossCopy).join(', '));
+      compare(`prebuilt ${label}`, result.results, expected.main, 'ndarray');
+      const p = result.property;
+      check(`${label}: the README's property test (bundled seCaseArbitrary, the page's own fast-check)`, p.failed === false && p.numRuns > 0, p.failed ? p.message : `${p.numRuns} runs`);
+      check(`${label}: no page errors`, errors.length === 0, errors.join(' | '));
+    } catch (e) {
+      check(`${path} loads and reports`, false, e.message);
+    }
   }
 
   // Prebuilt core bundle (and its .min) under `script-src 'self'`.
