@@ -19,7 +19,7 @@
  */
 import { expectError } from './expectError.js';
 import { fixtureBytes, float32Tensors, type FixtureTensor } from './torch.fixtures.js';
-import { gradientError, relativeError } from './reference.js';
+import { gradientError, relativeError } from '../src/testing/index.js';
 import { seBackward, seForward, type SEOptions, type SEParams } from '../src/core.js';
 import { SETypeError } from '../src/errors.js';
 import { listSEBlocks, loadSEParams, readSafetensors, readSafetensorsMetadata, type SEWeightConvention } from '../src/interop/index.js';

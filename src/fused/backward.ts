@@ -11,7 +11,7 @@ import { checkCache, checkCacheArgument, type SECache } from './cache.js';
 import { BackwardOutputs, BoundBackward, EMPTY_F32, type SEFrame } from './frame.js';
 import { setPlain, setPlainDims } from './forward.js';
 import { backwardSamples, weightGradients } from './samples.js';
-import { acquireWorkspace, isShared, overlaps, releaseWorkspace, sameMemory, SEWorkspace, type SEBackwardResult } from './workspace.js';
+import { acquireWorkspace, overlaps, releaseWorkspace, sameMemory, SEWorkspace, type SEBackwardResult } from './workspace.js';
 
 /** Optional buffers for `seBackward`: output arrays and/or a reusable workspace. */
 export interface SEBackwardBuffers {
@@ -145,18 +145,17 @@ function freeOutput(fn: string, ws: SEWorkspace, what: string, primary: Float32A
 
 /**
  * Picks the backward's buffers (after {@link planBackward} and {@link checkBackwardOutputs}; writes
- * from here on): dy's data (copied when strided, or with `share`, a split over threads, when not
- * on shared memory),
+ * from here on): dy's data (copied when strided: into shared memory with a shared workspace),
  * dx (the caller's or the workspace's), dG and dA, all into `bound`.
  * @internal
  */
-export function bindBackward(fn: string, ws: SEWorkspace, cache: SECache, outs: BackwardOutputs, bound: BoundBackward, share = false): BoundBackward {
+export function bindBackward(fn: string, ws: SEWorkspace, cache: SECache, outs: BackwardOutputs, bound: BoundBackward): BoundBackward {
   const f = cache.frame;
   const dys = ws.dySnap;
   const size = f.N * f.C * f.S;
   bound.dy = dys.data;
   bound.dyOffset = dys.offset;
-  if (!dys.contiguous || (share && !isShared(dys.data))) {
+  if (!dys.contiguous) {
     ws.dyCopy = ws.f32(fn, 'a dense copy of dy', ws.dyCopy, size);
     bound.dy = gatherDense(ws.dyCopy, dys);
     bound.dyOffset = 0;

@@ -73,9 +73,10 @@ export function checkForwardOutput(fn: string, ws: SEWorkspace, yArg: unknown): 
  * caller's array, or a dense copy of a strided view, or with a shared workspace a copy in shared
  * memory), the parameters (copied into shared memory with a shared workspace), the per-sample
  * arrays; returns y: `yOut`, or the workspace's y (its second buffer when the first is read by this
- * call). With `share` (a split over threads; the workspace must be shared), x and the parameters
- * are copied into shared memory unless they are there already. Bumps the workspace's generation:
- * caches of earlier forwards on it become stale.
+ * call). With `share` (a split over threads; the workspace must be shared), the parameters are
+ * copied into shared memory unless they are there already (x is the pool's to share: a strided x
+ * lands in the shared workspace's dense copy). Bumps the workspace's generation: caches of earlier
+ * forwards on it become stale.
  * @internal
  */
 export function bindForward(fn: string, ws: SEWorkspace, opts: ResolvedSEOptions, f: SEFrame, yOut: Float32Array | null, share = false): Float32Array {
@@ -89,7 +90,7 @@ export function bindForward(fn: string, ws: SEWorkspace, opts: ResolvedSEOptions
   f.setShape(N, C, size / (N * C), R, opts);
   f.x = xs.data;
   f.xOffset = xs.offset;
-  if (!xs.contiguous || (share && !isShared(xs.data))) {
+  if (!xs.contiguous) {
     ws.xCopy = ws.f32(fn, 'a dense copy of x', ws.xCopy, size);
     f.x = gatherDense(ws.xCopy, xs);
     f.xOffset = 0;

@@ -79,6 +79,12 @@ export class SEWorkspace {
   /** @internal Dense copies of strided (or, for threads, non-shared) inputs. */
   xCopy: Float32Array = EMPTY_F32;
   /** @internal */ dyCopy: Float32Array = EMPTY_F32;
+  /** @internal Threads: the workers' samples of an x or dy in ordinary memory, copied into shared memory. */
+  xShare: Float32Array = EMPTY_F32;
+  /** @internal */ dyShare: Float32Array = EMPTY_F32;
+  /** @internal The first sample xShare holds (-1: none), and the generation it was copied for. */
+  xShareFrom = -1;
+  /** @internal */ xShareGeneration = -1;
   /** @internal Outputs; each has a second buffer for when the first is this call's input. */
   y: Float32Array = EMPTY_F32;
   /** @internal */ yAlt: Float32Array = EMPTY_F32;
@@ -127,7 +133,8 @@ export class SEWorkspace {
    * later call uses.
    */
   discardBuffers(): void {
-    this.xCopy = this.dyCopy = this.y = this.yAlt = this.dx = this.dxAlt = EMPTY_F32;
+    this.xCopy = this.dyCopy = this.xShare = this.dyShare = this.y = this.yAlt = this.dx = this.dxAlt = EMPTY_F32;
+    this.xShareFrom = this.xShareGeneration = -1;
     this.z = this.a = this.h = this.g = this.s = EMPTY_F32;
     this.w1 = this.b1 = this.w2 = this.b2 = this.dG = this.dA = EMPTY_F32;
     this.dw1 = this.db1 = this.dw2 = this.db2 = EMPTY_F32;

@@ -37,6 +37,7 @@ import {
   MAX_SHARES,
   MESSAGE_BYTES,
   nextGeneration,
+  pending,
   readMessage,
   runShare,
   type JobArrays,
@@ -226,7 +227,16 @@ export class SEThreads {
       const y = bindForward(fn, ws, opts, f, null, split);
       if (split) {
         dispatched = true;
-        this.run(fn, 0, f, jobArrays(f, y, null, null, null, null), 0, ws);
+        // Workers read x from shared memory: the caller's (or the dense copy of a strided x) in
+        // place, else a copy of their samples made during the job.
+        const inPlace = isShared(f.x);
+        const size = f.N * f.C * f.S;
+        if (!inPlace) ws.xShare = ws.f32(fn, 'a shared copy of x', ws.xShare, size);
+        const plan = this.plan(f.N, inPlace ? 0 : COPY_COST_FORWARD, 0);
+        const arrays = jobArrays(f, inPlace ? f.x : ws.xShare, y, null, null, null, null);
+        this.run(fn, 0, f, arrays, inPlace ? f.xOffset : 0, 0, null, 0, plan, inPlace ? null : { src: f.x, srcOffset: f.xOffset, dst: ws.xShare }, null, ws);
+        ws.xShareFrom = inPlace ? -1 : plan.first;
+        ws.xShareGeneration = ws.generation;
       } else {
         forwardSamples(f, y, 0, N, ws.scratch);
       }
@@ -258,11 +268,42 @@ export class SEThreads {
       this.assertOpen(fn);
       const f = c.frame;
       const outs = checkBackwardOutputs(fn, ws, c, undefined, undefined, undefined, undefined, undefined, ws.outputs);
-      const split = this.threads > 1 && f.N >= 2 && f.N * f.C * f.S >= this.minElements && frameIsShared(f);
-      const bound = bindBackward(fn, ws, c, outs, ws.bound, split);
+      const split = this.threads > 1 && f.N >= 2 && f.N * f.C * f.S >= this.minElements && cacheIsShared(f);
+      const bound = bindBackward(fn, ws, c, outs, ws.bound);
       if (split) {
         dispatched = true;
-        this.run(fn, 1, f, jobArrays(f, ws.y, bound.dy, bound.dx, bound.dG, bound.dA), bound.dyOffset, ws);
+        const size = f.N * f.C * f.S;
+        // What the workers read: x and dy on shared memory in place; x copied by the forward (this
+        // cache's, on this workspace, from sample xShareFrom on) reused; the rest copied now.
+        const xInPlace = isShared(f.x);
+        const xCopied = !xInPlace && c.owner === ws && ws.xShareGeneration === c.generation && ws.xShareFrom >= 0;
+        const dyInPlace = isShared(bound.dy);
+        const copyX = !xInPlace && !xCopied;
+        if (copyX) ws.xShare = ws.f32(fn, 'a shared copy of x', ws.xShare, size);
+        if (!dyInPlace) ws.dyShare = ws.f32(fn, 'a shared copy of dy', ws.dyShare, size);
+        const cost = (copyX ? COPY_COST_BACKWARD_X : 0) + (dyInPlace ? 0 : COPY_COST_BACKWARD_DY);
+        const plan = this.plan(f.N, cost, xCopied ? ws.xShareFrom : 0);
+        const workerX = xInPlace ? f.x : ws.xShare;
+        const workerDy = dyInPlace ? bound.dy : ws.dyShare;
+        const arrays = jobArrays(f, workerX, ws.y, workerDy, bound.dx, bound.dG, bound.dA);
+        this.run(
+          fn,
+          1,
+          f,
+          arrays,
+          xInPlace ? f.xOffset : 0,
+          dyInPlace ? bound.dyOffset : 0,
+          bound.dy,
+          bound.dyOffset,
+          plan,
+          copyX ? { src: f.x, srcOffset: f.xOffset, dst: ws.xShare } : null,
+          dyInPlace ? null : { src: bound.dy, srcOffset: bound.dyOffset, dst: ws.dyShare },
+          ws,
+        );
+        if (copyX) {
+          ws.xShareFrom = plan.first;
+          ws.xShareGeneration = ws.generation;
+        }
       } else {
         backwardSamples(f, bound.dy, bound.dyOffset, bound.dx, bound.dG, bound.dA, 0, f.N, ws.scratch);
       }
@@ -323,47 +364,106 @@ export class SEThreads {
   }
 
   /**
-   * Runs a job over the frame's N samples: the workers claim shares, this thread runs the first
-   * and any share no worker has claimed, then waits (at most `timeoutMs`) for the workers' shares.
+   * How a job over N samples is split. Without copying (`cost` 0): `min(threads, N)` equal shares,
+   * the first one this thread's. When this thread must copy the workers' samples into shared memory
+   * (`cost`: the copy's time per sample relative to computing one), its own first share is smaller
+   * (it balances copying plus its share against the workers' shares) and the rest is cut into
+   * more, smaller shares, released to the workers one by one as their samples are copied. `least`:
+   * the workers' first sample may not be below it (samples already copied from there on).
    */
-  private run(fn: string, kind: 0 | 1, f: SEFrame, arrays: JobArrays, dyOffset: number, ws: SEWorkspace): void {
+  private plan(N: number, cost: number, least: number): SplitPlan {
+    const T = this.threads;
+    if (cost === 0 && least === 0) {
+      const shares = Math.min(T, N);
+      const bounds: number[] = [];
+      for (let k = 0; k <= shares; k++) bounds.push(Math.round((k * N) / shares));
+      return { bounds, first: bounds[1], copy: false };
+    }
+    // This thread: copy (N - m) samples, compute m; each of T - 1 workers: compute (N - m) / (T - 1).
+    const w = 1 / (T - 1);
+    const share = Math.max(0, (w - cost) / (1 - cost + w));
+    const first = Math.min(N - 1, Math.max(least, Math.round(N * share)));
+    const chunks = Math.min(N - first, 4 * (T - 1), MAX_SHARES - 1);
+    const bounds = [0];
+    for (let k = 0; k <= chunks; k++) bounds.push(first + Math.round((k * (N - first)) / chunks));
+    return { bounds, first, copy: true };
+  }
+
+  /**
+   * Runs a job: the workers claim shares; this thread copies the workers' samples when they read
+   * copies (releasing each share as its samples land), runs its first share and any share no worker
+   * has claimed, then waits (at most `timeoutMs`) for the workers' shares. `workerXOffset` and
+   * `workerDyOffset` are where the workers find sample 0 in `arrays.x` / `arrays.dy`; this thread
+   * reads x through the frame and dy from `dy` / `dyOffset`.
+   */
+  private run(
+    fn: string,
+    kind: 0 | 1,
+    f: SEFrame,
+    arrays: JobArrays,
+    workerXOffset: number,
+    workerDyOffset: number,
+    dy: Float32Array | null,
+    dyOffset: number,
+    plan: SplitPlan,
+    copyX: SampleCopy | null,
+    copyDy: SampleCopy | null,
+    ws: SEWorkspace,
+  ): void {
     const core = this.core;
     const ctl = core.ctl;
-    const shares = Math.min(this.threads, f.N);
+    const { bounds } = plan;
+    const shares = bounds.length - 1;
     const gen = (core.gen = nextGeneration(core.gen));
-    describeJob(ctl, kind, f, dyOffset);
+    describeJob(ctl, kind, f, workerDyOffset);
+    ctl[CTL.xOffset] = workerXOffset;
     ctl[CTL.shares] = shares;
-    for (let k = 0; k <= shares; k++) ctl[CTL.bounds + k] = Math.round((k * f.N) / shares);
-    for (let k = 0; k < shares; k++) Atomics.store(ctl, CTL.state + k, free(gen));
+    for (let k = 0; k <= shares; k++) ctl[CTL.bounds + k] = bounds[k];
+    Atomics.store(ctl, CTL.state, plan.copy ? claimed(gen) : free(gen));
+    for (let k = 1; k < shares; k++) Atomics.store(ctl, CTL.state + k, plan.copy ? pending(gen) : free(gen));
     this.postArrays(arrays);
     Atomics.store(ctl, CTL.gen, gen);
     Atomics.notify(ctl, CTL.gen);
+    const sample = f.C * f.S;
+    if (plan.copy) {
+      for (let k = 1; k < shares; k++) {
+        const from = bounds[k] * sample;
+        const n = (bounds[k + 1] - bounds[k]) * sample;
+        if (copyX !== null) copyRange(copyX.dst, from, copyX.src, copyX.srcOffset + from, n);
+        if (copyDy !== null) copyRange(copyDy.dst, from, copyDy.src, copyDy.srcOffset + from, n);
+        Atomics.store(ctl, CTL.state + k, free(gen));
+        Atomics.add(ctl, CTL.released, 1);
+        Atomics.notify(ctl, CTL.released);
+      }
+      runShare(ctl, f, arrays, dy, dyOffset, 0, ws.scratch);
+      Atomics.store(ctl, CTL.state, done(gen));
+    }
     for (let k = 0; k < shares; k++) {
       if (Atomics.compareExchange(ctl, CTL.state + k, free(gen), claimed(gen)) !== free(gen)) continue;
-      runShare(ctl, f, arrays, k, ws.scratch);
+      runShare(ctl, f, arrays, dy, dyOffset, k, ws.scratch);
       Atomics.store(ctl, CTL.state + k, done(gen));
     }
     const deadline = Date.now() + this.timeoutMs;
     for (;;) {
       const seen = Atomics.load(ctl, CTL.signal);
-      let pending = 0;
+      let left = 0;
       for (let k = 0; k < shares; k++) {
         const st = Atomics.load(ctl, CTL.state + k);
         if (st === failed(gen)) throw new SEStateError(`${fn}: ${readMessage(ctl, core.message)}`);
-        if (st !== done(gen)) pending++;
+        if (st !== done(gen)) left++;
       }
       if (Atomics.load(ctl, CTL.fault) !== 0) {
         const what = readMessage(ctl, core.message);
         core.shutdown(what);
         throw new SEStateError(`${fn}: ${what} during the call; the pool is closed (create a new SEThreads)`);
       }
-      if (pending === 0) return;
-      const left = deadline - Date.now();
-      if (left <= 0) {
+      if (left === 0) return;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
         core.shutdown(`a worker did not finish its share within ${this.timeoutMs} ms`);
         throw new SEStateError(`${fn}: a worker did not finish its share within ${this.timeoutMs} ms; the pool is closed (create a new SEThreads)`);
       }
-      Atomics.wait(ctl, CTL.signal, seen, Math.min(left, 1000));
+      Atomics.wait(ctl, CTL.signal, seen, Math.min(remaining, 1000));
     }
   }
 
@@ -379,15 +479,53 @@ export class SEThreads {
   }
 }
 
+/**
+ * The copy's time per sample relative to computing the sample, used to size this thread's share
+ * when it copies the workers' samples (see SEThreads.plan): forward reads x twice and writes y, a
+ * copy reads and writes x once; the backward's dy (and x) likewise against its two passes.
+ */
+const COPY_COST_FORWARD = 0.6;
+const COPY_COST_BACKWARD_DY = 0.45;
+const COPY_COST_BACKWARD_X = 0.35;
+
+/** How a job is split: share k is samples [bounds[k], bounds[k + 1]); the workers' first sample; whether they read copies. */
+interface SplitPlan {
+  bounds: number[];
+  first: number;
+  copy: boolean;
+}
+
+/** A copy of samples into shared memory: element e of the batch is src[srcOffset + e] -> dst[e]. */
+interface SampleCopy {
+  src: Float32Array;
+  srcOffset: number;
+  dst: Float32Array;
+}
+
+/** dst[d + i] = src[s + i] for i < n. */
+function copyRange(dst: Float32Array, d: number, src: Float32Array, s: number, n: number): void {
+  const e = d + n;
+  const o = s - d;
+  let i = d;
+  for (; i + 3 < e; i += 4) {
+    dst[i] = src[i + o];
+    dst[i + 1] = src[i + 1 + o];
+    dst[i + 2] = src[i + 2 + o];
+    dst[i + 3] = src[i + 3 + o];
+  }
+  for (; i < e; i++) dst[i] = src[i + o];
+}
+
 function jobArrays(
   f: SEFrame,
+  x: Float32Array,
   y: Float32Array,
   dy: Float32Array | null,
   dx: Float32Array | null,
   dG: Float32Array | null,
   dA: Float32Array | null,
 ): JobArrays {
-  return { x: f.x, y, z: f.z, a: f.a, h: f.h, g: f.g, s: f.s, argmax: f.argmax, w1: f.w1, b1: f.b1, w2: f.w2, b2: f.b2, dy, dx, dG, dA };
+  return { x, y, z: f.z, a: f.a, h: f.h, g: f.g, s: f.s, argmax: f.argmax, w1: f.w1, b1: f.b1, w2: f.w2, b2: f.b2, dy, dx, dG, dA };
 }
 
 function sameArrays(p: JobArrays, q: JobArrays): boolean {
@@ -397,11 +535,10 @@ function sameArrays(p: JobArrays, q: JobArrays): boolean {
   );
 }
 
-/** True when every array a backward's workers read is on shared memory. */
-function frameIsShared(f: SEFrame): boolean {
+/** True when every array of a cache that a backward's workers read, but x, is on shared memory. */
+function cacheIsShared(f: SEFrame): boolean {
   return (
-    isShared(f.x) && isShared(f.z) && isShared(f.a) && isShared(f.h) && isShared(f.g) && isShared(f.s) && isShared(f.w1) && isShared(f.w2) &&
+    isShared(f.z) && isShared(f.a) && isShared(f.h) && isShared(f.g) && isShared(f.s) && isShared(f.w1) && isShared(f.w2) &&
     (f.argmax === null || isShared(f.argmax)) && (f.b1 === null || isShared(f.b1)) && (f.b2 === null || isShared(f.b2))
   );
 }
-

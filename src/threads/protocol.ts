@@ -9,6 +9,13 @@
  * worker has claimed, then waits only for shares a worker is running. A late or stale thread can
  * never claim a share of another job (the generation in the word differs), and a worker that died
  * while idle costs nothing but its help.
+ *
+ * When the caller's x (or dy) is in ordinary memory, the workers cannot read it: the calling thread
+ * copies the workers' samples into shared memory, share by share, and a share starts PENDING(gen)
+ * and becomes FREE(gen) once its samples are copied (each release bumps `released`, which idle
+ * workers wait on). The first share is then the calling thread's alone (CLAIMED(gen) from the
+ * start), computed straight from the caller's arrays, and smaller than the others, since the
+ * calling thread also does the copying.
  */
 import { SE_ACTIVATIONS, SE_GATES, SE_LAYOUTS, SE_SQUEEZES } from '../options.js';
 import type { SEFrame, SEScratch } from '../fused/frame.js';
@@ -50,6 +57,8 @@ export const CTL = {
   /** Fault injection for the library's own tests: what, and which worker (see FAULT). */
   inject: 20,
   injectTarget: 21,
+  /** Bumped (and notified) each time the calling thread releases a PENDING share. */
+  released: 22,
   /** MAX_SHARES + 1 sample bounds: share k is samples [bounds[k], bounds[k + 1]). */
   bounds: 24,
   /** MAX_SHARES state words. */
@@ -78,17 +87,18 @@ export const FAULT = {
   slowShare: 6,
 } as const;
 
-const GEN_MASK = 0x1fffffff;
+const GEN_MASK = 0x0fffffff;
 /** Next generation after `gen` (never 0, which the state words start at). */
 export function nextGeneration(gen: number): number {
   const g = (gen + 1) & GEN_MASK;
   return g === 0 ? 1 : g;
 }
-/** State words of a share in job `gen`. */
-export const free = (gen: number): number => gen << 2;
-export const claimed = (gen: number): number => (gen << 2) | 1;
-export const done = (gen: number): number => (gen << 2) | 2;
-export const failed = (gen: number): number => (gen << 2) | 3;
+/** State words of a share in job `gen` (three bits of state under the generation). */
+export const free = (gen: number): number => gen << 3;
+export const claimed = (gen: number): number => (gen << 3) | 1;
+export const done = (gen: number): number => (gen << 3) | 2;
+export const failed = (gen: number): number => (gen << 3) | 3;
+export const pending = (gen: number): number => (gen << 3) | 4;
 
 /** The shared arrays of a job (every one on a SharedArrayBuffer); argmax and biases may be null. */
 export interface JobArrays {
@@ -152,16 +162,17 @@ export function frameOfJob(ctl: Int32Array, arrays: JobArrays, f: SEFrame): void
 }
 
 /**
- * Runs share k of the job in the control block on `f` (bound to the job's arrays): the forward or
- * backward sample loop over the share's samples, exactly as the single-threaded path runs them.
+ * Runs share k of the job in the control block on `f` (bound to the job's arrays; `dy` and
+ * `dyOffset` are where this thread reads dy): the forward or backward sample loop over the
+ * share's samples, exactly as the single-threaded path runs them.
  */
-export function runShare(ctl: Int32Array, f: SEFrame, arrays: JobArrays, k: number, sc: SEScratch): void {
+export function runShare(ctl: Int32Array, f: SEFrame, arrays: JobArrays, dy: Float32Array | null, dyOffset: number, k: number, sc: SEScratch): void {
   const n0 = ctl[CTL.bounds + k];
   const n1 = ctl[CTL.bounds + k + 1];
   if (ctl[CTL.kind] === 0) {
     forwardSamples(f, arrays.y, n0, n1, sc);
-  } else if (arrays.dy !== null && arrays.dx !== null && arrays.dG !== null && arrays.dA !== null) {
-    backwardSamples(f, arrays.dy, ctl[CTL.dyOffset], arrays.dx, arrays.dG, arrays.dA, n0, n1, sc);
+  } else if (dy !== null && arrays.dx !== null && arrays.dG !== null && arrays.dA !== null) {
+    backwardSamples(f, dy, dyOffset, arrays.dx, arrays.dG, arrays.dA, n0, n1, sc);
   } else {
     throw new Error('se-kernels/threads: a backward job without its gradient arrays');
   }

@@ -6,7 +6,7 @@
  */
 import { receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
 import { SEFrame, SEScratch } from '../fused/frame.js';
-import { claimed, CTL, done, failed, FAULT, frameOfJob, free, runShare, writeMessage, type JobArrays } from './protocol.js';
+import { claimed, CTL, done, failed, FAULT, frameOfJob, free, pending, runShare, writeMessage, type JobArrays } from './protocol.js';
 
 const { ctl: ctlBuffer, message: messageBuffer, port, index } = workerData as {
   ctl: SharedArrayBuffer;
@@ -63,6 +63,46 @@ function signal(): void {
   Atomics.notify(ctl, CTL.signal);
 }
 
+/** Runs claimed share k of job `gen` and signals its end (DONE, or FAILED with a message when it threw). */
+function runClaimed(gen: number, k: number): void {
+  try {
+    const a = syncArrays();
+    frameOfJob(ctl, a, frame);
+    scratch.ensure(frame.C, frame.R);
+    actOnFault(takeFault(FAULT.exitInShare, FAULT.throwInShare, FAULT.outOfMemory, FAULT.slowShare));
+    runShare(ctl, frame, a, a.dy, ctl[CTL.dyOffset], k, scratch);
+    Atomics.store(ctl, CTL.state + k, done(gen));
+  } catch (e) {
+    writeMessage(ctl, message, `worker ${index + 1} failed on its share: ${e instanceof Error ? e.message : String(e)}`);
+    Atomics.store(ctl, CTL.state + k, failed(gen));
+  }
+  signal();
+}
+
+/**
+ * Works on job `gen` until no share is left to claim: claims FREE shares (its own first), and while
+ * some are still PENDING (the calling thread is copying their samples), waits for a release.
+ */
+function work(gen: number): void {
+  const shares = ctl[CTL.shares];
+  for (;;) {
+    const released = Atomics.load(ctl, CTL.released);
+    let waiting = false;
+    for (let i = 0; i < shares; i++) {
+      const k = (index + 1 + i) % shares;
+      const state = Atomics.load(ctl, CTL.state + k);
+      if (state === pending(gen)) waiting = true;
+      else if (state === free(gen) && Atomics.compareExchange(ctl, CTL.state + k, free(gen), claimed(gen)) === free(gen)) {
+        runClaimed(gen, k);
+        waiting = true; // look again: more may have been released meanwhile
+        break;
+      }
+    }
+    if (!waiting || Atomics.load(ctl, CTL.gen) !== gen || Atomics.load(ctl, CTL.stop) === 1) return;
+    Atomics.wait(ctl, CTL.released, released, 50);
+  }
+}
+
 let seen = Atomics.load(ctl, CTL.gen);
 for (;;) {
   Atomics.wait(ctl, CTL.gen, seen);
@@ -72,22 +112,6 @@ for (;;) {
   const early = takeFault(FAULT.exitIdle, FAULT.throwUncaught);
   if (early === FAULT.exitIdle) process.exit(7);
   if (early === FAULT.throwUncaught) throw new Error('injected uncaught error');
-  const shares = ctl[CTL.shares];
-  for (let i = 0; i < shares; i++) {
-    const k = (index + 1 + i) % shares;
-    if (Atomics.compareExchange(ctl, CTL.state + k, free(gen), claimed(gen)) !== free(gen)) continue;
-    try {
-      const a = syncArrays();
-      frameOfJob(ctl, a, frame);
-      scratch.ensure(frame.C, frame.R);
-      actOnFault(takeFault(FAULT.exitInShare, FAULT.throwInShare, FAULT.outOfMemory, FAULT.slowShare));
-      runShare(ctl, frame, a, k, scratch);
-      Atomics.store(ctl, CTL.state + k, done(gen));
-    } catch (e) {
-      writeMessage(ctl, message, `worker ${index + 1} failed on its share: ${e instanceof Error ? e.message : String(e)}`);
-      Atomics.store(ctl, CTL.state + k, failed(gen));
-    }
-    signal();
-  }
+  work(gen);
 }
 port.close();
