@@ -23,7 +23,8 @@
 //                                 mapping the .min files
 //       prebuilt-csp(-min).html   dist/browser/se-kernels-core(.min).js under the strict CSP
 //     and each page's results are compared with Node's (dist/esm, same inputs) bit for bit (base64
-//     of the Float32Array bytes), its entries' export names with dist/esm's;
+//     of the Float32Array bytes), its entries' export names with dist/esm's, and the prebuilt
+//     files' classes must keep their names (SEBlock.name === 'SEBlock', also minified);
 //  5. example.html, the README's page (import map, inline module script, verbatim), runs in
 //     Chromium and its inline script runs in Node against dist/esm: the printed text must match.
 // Prints `browser: N passed, M failed` and exits non-zero on any failure. Installs nothing.
@@ -341,6 +342,12 @@ try {
     check('csp page loads and reports', false, e.message);
   }
 
+  /** The page's classes are called by their own names (error messages print them). */
+  function compareClassNames(label, got) {
+    const wrong = Object.entries(got).filter(([k, v]) => k !== v).map(([k, v]) => `${k} is called ${v}`);
+    check(`${label}: classes keep their names (${Object.keys(got).length} checked)`, wrong.length === 0, wrong.join(', '));
+  }
+
   /** Same export names as Node's dist/esm entry. */
   function compareExports(label, got, want) {
     const missing = want.filter((n) => !got.includes(n));
@@ -351,8 +358,9 @@ try {
   // Prebuilt main bundle from a plain module script, relative imports.
   try {
     const { result, errors } = await runPage('/app/prebuilt-script.html');
-    compareExports('prebuilt se-kernels.js', result.exports.lib, expectedExports.main);
-    compareExports('prebuilt se-kernels-testing.js', result.exports.testing, expectedExports.testing);
+    compareExports('script page: prebuilt se-kernels.js', result.exports.lib, expectedExports.main);
+    compareClassNames('script page: prebuilt se-kernels.js', result.classNames);
+    compareExports('script page: prebuilt se-kernels-testing.js', result.exports.testing, expectedExports.testing);
     compare('prebuilt script', result.results, expected.main, 'ndarray');
     check('prebuilt script page: no page errors', errors.length === 0, errors.join(' | '));
   } catch (e) {
@@ -366,9 +374,10 @@ try {
       const label = suffix ? 'import map (.min files)' : 'import map';
       const mapped = files[path].body.match(suffix ? /se-kernels(-core|-testing)?\.min\.js"/g : /se-kernels(-core|-testing)?\.js"/g) ?? [];
       check(`${label}: the page maps the three ${suffix ? 'minified' : 'plain'} files`, mapped.length === 3, mapped.join(' '));
-      compareExports(`prebuilt se-kernels${suffix}.js`, result.exports.lib, expectedExports.main);
-      compareExports(`prebuilt se-kernels-core${suffix}.js`, result.coreExports, expectedExports.core);
-      compareExports(`prebuilt se-kernels-testing${suffix}.js`, result.exports.testing, expectedExports.testing);
+      compareExports(`${label}: prebuilt se-kernels${suffix}.js`, result.exports.lib, expectedExports.main);
+      compareClassNames(`${label}: prebuilt se-kernels${suffix}.js`, result.classNames);
+      compareExports(`${label}: prebuilt se-kernels-core${suffix}.js`, result.coreExports, expectedExports.core);
+      compareExports(`${label}: prebuilt se-kernels-testing${suffix}.js`, result.exports.testing, expectedExports.testing);
       const notRecognised = Object.entries(result.crossCopy).filter(([, ok]) => !ok).map(([k]) => k);
       check(`${label}: the se-kernels and se-kernels/core files (two copies) recognise each other's instances`, notRecognised.length === 0, notRecognised.length ? `not: ${notRecognised.join(', ')}` : Object.keys(result.crossCopy).join(', '));
       compare(`prebuilt ${label}`, result.results, expected.main, 'ndarray');
@@ -388,7 +397,8 @@ try {
       const evalViolation = result.violations.find((v) => v.effectiveDirective === 'script-src' && v.blockedURI === 'eval');
       const cspOk = headers['content-security-policy'] === CSP && result.evalProbe?.blocked === true && evalViolation !== undefined && result.inlineRan === false;
       check(`${label}: page served with ${CSP}, eval and the inline script blocked`, cspOk, cspOk ? '' : `header ${headers['content-security-policy']}; eval probe ${JSON.stringify(result.evalProbe)}; inline ran ${result.inlineRan}; violations ${JSON.stringify(result.violations)}`);
-      compareExports(`prebuilt ${file}`, result.exports.lib, expectedExports.core);
+      compareExports(label, result.exports.lib, expectedExports.core);
+      compareClassNames(label, result.classNames);
       compare(label, result.results, expected.core, 'plain');
       const evalViolations = result.violations.filter((v) => v.blockedURI === 'eval').length;
       const unexpected = errors.filter((e) => !/Content Security Policy/i.test(e));

@@ -104,7 +104,7 @@ try {
   const extra = names.filter((n) => !allowed(n));
   check('tarball holds only package.json, README, LICENSE, dist/esm, dist/cjs, dist/browser', extra.length === 0, extra.length ? `unexpected: ${extra.slice(0, 10).join(', ')}${extra.length > 10 ? ` (+${extra.length - 10})` : ''}` : '');
   const required = ['package.json', 'README.md', 'dist/cjs/package.json', 'dist/browser/THIRD_PARTY_LICENSES.txt'];
-  for (const n of ['se-kernels', 'se-kernels-core', 'se-kernels-testing']) required.push(`dist/browser/${n}.js`, `dist/browser/${n}.min.js`, `dist/browser/${n}.min.js.map`);
+  for (const n of ['se-kernels', 'se-kernels-core', 'se-kernels-testing']) required.push(`dist/browser/${n}.js`, `dist/browser/${n}.min.js`);
   const targets = (v) => (typeof v === 'string' ? [v] : v && typeof v === 'object' ? Object.values(v).flatMap(targets) : []);
   for (const t of [pkg.main, pkg.module, pkg.types, pkg.unpkg, pkg.jsdelivr, ...targets(pkg.exports)]) if (t) required.push(t.replace(/^\.\//, ''));
   const missing = [...new Set(required)].filter((r) => !names.includes(r));

@@ -3,6 +3,9 @@
 // publishes the results on window.__seResult for scripts/browser-test.mjs.
 import { runAll } from './cases.mjs';
 
+/** Classes whose `.name` the test checks. */
+export const CLASSES = ['SEBlock', 'Tape', 'Variable', 'Parameter', 'SECache', 'SEWorkspace', 'SEShapeError', 'Adam'];
+
 /**
  * Runs the cases with `lib` (main or core bundle) and `testing` (the testing bundle) and publishes
  * them with the entries' export names. `extra` is merged into the result; `delayMs` lets queued
@@ -13,6 +16,8 @@ export function publish(entry, lib, testing, extra = {}, delayMs = 0) {
     entry,
     userAgent: navigator.userAgent,
     exports: { lib: Object.keys(lib).sort(), testing: Object.keys(testing).sort() },
+    // What `.name` says of some classes (minifiers rename them unless told not to).
+    classNames: Object.fromEntries(CLASSES.map((k) => [k, lib[k]?.name])),
     results: runAll(lib, testing),
     ...extra,
   };
