@@ -5,7 +5,7 @@
  * `{ data, shape, stride, offset }`; the main `se-kernels` entry returns scijs ndarrays instead.
  * @module se-kernels/core
  */
-export { SEError, SEOptionError, SEShapeError, SEStateError, SETypeError } from './errors.js';
+export { SEError, SEOptionError, SEShapeError, SEStateError, SETypeError, type SEErrorOptions } from './errors.js';
 export type { CheckedTensor, FloatTensor, PlainTensor } from './tensor.js';
 export {
   DEFAULT_SE_OPTIONS,

@@ -104,6 +104,7 @@ export class Variable {
   get grad(): Float32Array | null {
     return this[STATE].grad;
   }
+  /** Replaces the gradient (e.g. with null before reusing the variable's values elsewhere). */
   set grad(g: Float32Array | null) {
     this[STATE].grad = g;
   }

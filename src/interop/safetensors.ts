@@ -187,8 +187,8 @@ export type SafetensorsWriteTensor =
     }[keyof SafetensorsIntegerArrays]
   | SafetensorsPackedEntry;
 
-/** What a scijs ndarray reports as its `dtype` for each typed array. */
-type ScijsDtypeName = 'int8' | 'int16' | 'int32' | 'uint8' | 'uint16' | 'uint32' | 'bigint64' | 'biguint64';
+/** What a scijs ndarray reports as its `dtype` for an integer typed array (accepted and ignored by the writer, which goes by the array). */
+export type ScijsDtypeName = 'int8' | 'int16' | 'int32' | 'uint8' | 'uint16' | 'uint32' | 'bigint64' | 'biguint64';
 
 /** A parsed and validated safetensors header entry. */
 export interface SafetensorsTensorInfo {

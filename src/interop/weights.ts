@@ -17,7 +17,8 @@ import type { SafetensorsEntry, SafetensorsWriteTensor } from './safetensors.js'
  * {@link readSafetensors} returns or {@link writeSafetensors} takes (integer entries such as
  * BatchNorm's `num_batches_tracked` are fine where they are not SE weights; SE weights are float32).
  */
-type StateDict = Readonly<Record<string, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor>>;
+/** A state dict: tensors by name (what `readSafetensors` returns, or FloatTensors of your own). */
+export type StateDict = Readonly<Record<string, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor>>;
 
 /**
  * Where a set of SE weights comes from, which fixes their names and layout:

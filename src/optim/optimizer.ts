@@ -180,6 +180,7 @@ export abstract class Optimizer<S> {
     return this.learningRate;
   }
 
+  /** Sets the learning rate of the next steps (a finite number >= 0, else an SEOptionError). */
   set lr(value: number) {
     this.learningRate = numberOption(`${this.fnName}.lr`, 'the learning rate', value, undefined, 0);
   }
