@@ -88,6 +88,19 @@ export function typedArrayBuffer(v: unknown): ArrayBufferLike | undefined {
   return TAG(v) === undefined ? undefined : (BUFFER(v) as ArrayBufferLike);
 }
 
+/**
+ * The buffer under `a`, which the caller knows to be a real typed array (one it validated or
+ * made): the intrinsic getter alone, without {@link typedArrayBuffer}'s check.
+ */
+export function viewBuffer(a: ArrayBufferView): ArrayBufferLike {
+  return BUFFER(a) as ArrayBufferLike;
+}
+
+/** Where `a`, a real typed array the caller validated or made, starts in its buffer, in bytes (no check). */
+export function viewByteOffset(a: ArrayBufferView): number {
+  return BYTE_OFFSET(a) as number;
+}
+
 /** Where a real typed array of any kind starts in its buffer, in bytes (from its internal slot), or -1. */
 export function typedArrayByteOffset(v: unknown): number {
   return TAG(v) === undefined ? -1 : (BYTE_OFFSET(v) as number);

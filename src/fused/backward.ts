@@ -11,6 +11,7 @@ import { checkCache, checkCacheArgument, type SECache } from './cache.js';
 import { BackwardOutputs, BoundBackward, EMPTY_F32, type SEFrame } from './frame.js';
 import { setPlain, setPlainDims } from './forward.js';
 import { backwardSamples, weightGradients } from './samples.js';
+import { viewBuffer } from '../intrinsics.js';
 import { acquireWorkspace, overlaps, releaseWorkspace, sameMemory, SEWorkspace, type SEBackwardResult } from './workspace.js';
 
 /** Optional buffers for `seBackward`: output arrays and/or a reusable workspace. */
@@ -127,10 +128,55 @@ function checkBackwardOutput(fn: string, ws: SEWorkspace, f: SEFrame, k: number,
   return out;
 }
 
-/** True when the whole of `b` shares memory with anything the backward reads: dy's elements or the cache. */
+/**
+ * True when the whole of `b`, one of the workspace's own output buffers, shares memory with
+ * something the caller handed in: dy's elements, x's, w1, w2 (what the backward reads; the cache's
+ * per-sample arrays are the workspace's own, separate allocations, never an output), or one of the
+ * caller's own output arrays. Those buffers are looked up once per call ({@link noteBackwardReads});
+ * only a buffer match costs range checks.
+ */
 function readByBackward(ws: SEWorkspace, b: Float32Array, f: SEFrame): boolean {
+  if (b.length === 0) return false;
+  const buf = viewBuffer(b);
+  const r = ws.reads;
+  let known = false;
+  for (let k = 0; k < r.length; k++) if (r[k] === buf) known = true;
+  if (!known) return false;
+  const last = b.length - 1;
   const dys = ws.dySnap;
-  return overlaps(b, 0, b.length - 1, dys.data, dys.lo, dys.hi) || readFromCache(b, 0, b.length - 1, f);
+  const size = f.N * f.C * f.S;
+  const o = ws.outputs;
+  return (
+    overlaps(b, 0, last, dys.data, dys.lo, dys.hi) ||
+    overlaps(b, 0, last, f.x, f.xOffset, f.xOffset + size - 1) ||
+    overlaps(b, 0, last, f.w1, 0, f.w1.length - 1) ||
+    overlaps(b, 0, last, f.w2, 0, f.w2.length - 1) ||
+    (o.dx !== null && overlaps(b, 0, last, o.dx, 0, o.dx.length - 1)) ||
+    (o.dw1 !== null && overlaps(b, 0, last, o.dw1, 0, o.dw1.length - 1)) ||
+    (o.db1 !== null && overlaps(b, 0, last, o.db1, 0, o.db1.length - 1)) ||
+    (o.dw2 !== null && overlaps(b, 0, last, o.dw2, 0, o.dw2.length - 1)) ||
+    (o.db2 !== null && overlaps(b, 0, last, o.db2, 0, o.db2.length - 1))
+  );
+}
+
+/** Notes the buffers under dy, x, w1, w2 and the caller's outputs for {@link readByBackward} (cleared by {@link forgetBackwardReads}). */
+function noteBackwardReads(ws: SEWorkspace, f: SEFrame): void {
+  const r = ws.reads;
+  const o = ws.outputs;
+  r[0] = viewBuffer(ws.dySnap.data);
+  r[1] = viewBuffer(f.x);
+  r[2] = viewBuffer(f.w1);
+  r[3] = viewBuffer(f.w2);
+  r[4] = o.dx === null ? null : viewBuffer(o.dx);
+  r[5] = o.dw1 === null ? null : viewBuffer(o.dw1);
+  r[6] = o.db1 === null ? null : viewBuffer(o.db1);
+  r[7] = o.dw2 === null ? null : viewBuffer(o.dw2);
+  r[8] = o.db2 === null ? null : viewBuffer(o.db2);
+}
+
+/** Drops the noted buffers, so the workspace keeps no caller's buffer alive between calls. */
+function forgetBackwardReads(ws: SEWorkspace): void {
+  ws.reads.fill(null);
 }
 
 /**
@@ -163,7 +209,9 @@ export function bindBackward(fn: string, ws: SEWorkspace, cache: SECache, outs: 
   if (outs.dx !== null) {
     bound.dx = outs.dx;
   } else {
+    noteBackwardReads(ws, f);
     const dx = freeOutput(fn, ws, 'dx', ws.dx, ws.dxAlt, size, f);
+    forgetBackwardReads(ws);
     if (dx === ws.dxAlt) ws.dxAlt = ws.dx;
     bound.dx = ws.dx = dx;
   }
@@ -181,10 +229,12 @@ export function bindBackward(fn: string, ws: SEWorkspace, cache: SECache, outs: 
 export function finishBackward(fn: string, ws: SEWorkspace, cache: SECache, outs: BackwardOutputs, bound: BoundBackward): void {
   const f = cache.frame;
   const { C, R } = f;
+  noteBackwardReads(ws, f);
   ws.dw1 = outs.dw1 ?? freeOutput(fn, ws, 'dw1', ws.dw1, EMPTY_F32, R * C, f);
   ws.dw2 = outs.dw2 ?? freeOutput(fn, ws, 'dw2', ws.dw2, EMPTY_F32, C * R, f);
   if (f.b1 !== null) ws.db1 = outs.db1 ?? freeOutput(fn, ws, 'db1', ws.db1, EMPTY_F32, R, f);
   if (f.b2 !== null) ws.db2 = outs.db2 ?? freeOutput(fn, ws, 'db2', ws.db2, EMPTY_F32, C, f);
+  forgetBackwardReads(ws);
   weightGradients(f, bound.dG, bound.dA, ws.dw1, f.b1 === null ? null : ws.db1, ws.dw2, f.b2 === null ? null : ws.db2);
 }
 

@@ -4,7 +4,7 @@
  */
 import { SEShapeError, SEStateError, SETypeError, describeValue, hasBrand } from '../errors.js';
 import { ParamsSnapshot } from '../params.js';
-import { typedArrayBuffer, typedArrayByteOffset, typedArrayLength } from '../intrinsics.js';
+import { typedArrayLength, viewBuffer, viewByteOffset } from '../intrinsics.js';
 import { allocFloat32, TensorSnapshot, type PlainTensor } from '../tensor.js';
 import { SECache } from './cache.js';
 import { BackwardOutputs, BoundBackward, EMPTY_F32, SEScratch } from './frame.js';
@@ -71,6 +71,8 @@ export class SEWorkspace {
   /** @internal */ readonly scratch = new SEScratch();
   /** @internal */ readonly outputs = new BackwardOutputs();
   /** @internal */ readonly bound = new BoundBackward();
+  /** @internal The buffers under what a backward reads from the caller, noted during one call only. */
+  readonly reads: (ArrayBufferLike | null)[] = [null, null, null, null, null, null, null, null, null];
   /** @internal The one cache the public seForward returns with this workspace. */
   readonly cache: SECache = new SECache();
   /** @internal Reused result objects of the core calls. */
@@ -145,7 +147,7 @@ export class SEWorkspace {
 
 /** True when a typed array's memory is a SharedArrayBuffer. @internal */
 export function isShared(a: ArrayBufferView): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && typedArrayBuffer(a) instanceof SharedArrayBuffer;
+  return typeof SharedArrayBuffer !== 'undefined' && viewBuffer(a) instanceof SharedArrayBuffer;
 }
 
 function sharedFloat32(fn: string, what: string, n: number): Float32Array {
@@ -189,7 +191,7 @@ export function releaseWorkspace(ws: SEWorkspace | null): void {
 
 /** Byte range `[start, end)` of elements `[lo, hi]` of `a`. */
 function byteStart(a: ArrayBufferView, lo: number): number {
-  return typedArrayByteOffset(a) + 4 * lo;
+  return viewByteOffset(a) + 4 * lo;
 }
 
 /**
@@ -198,7 +200,7 @@ function byteStart(a: ArrayBufferView, lo: number): number {
  * @internal
  */
 export function overlaps(a: ArrayBufferView, aLo: number, aHi: number, b: ArrayBufferView, bLo: number, bHi: number): boolean {
-  if (aHi < aLo || bHi < bLo || typedArrayBuffer(a) !== typedArrayBuffer(b)) return false;
+  if (aHi < aLo || bHi < bLo || viewBuffer(a) !== viewBuffer(b)) return false;
   const as = byteStart(a, aLo);
   const bs = byteStart(b, bLo);
   return as < bs + 4 * (bHi - bLo + 1) && bs < as + 4 * (aHi - aLo + 1);
@@ -206,5 +208,5 @@ export function overlaps(a: ArrayBufferView, aLo: number, aHi: number, b: ArrayB
 
 /** True when `a` (whole) and elements `[lo, hi]` of `b` are exactly the same memory. @internal */
 export function sameMemory(a: ArrayBufferView, b: ArrayBufferView, lo: number, hi: number): boolean {
-  return typedArrayBuffer(a) === typedArrayBuffer(b) && typedArrayByteOffset(a) === byteStart(b, lo) && typedArrayLength(a) === hi - lo + 1;
+  return viewBuffer(a) === viewBuffer(b) && viewByteOffset(a) === byteStart(b, lo) && typedArrayLength(a) === hi - lo + 1;
 }

@@ -8,13 +8,15 @@
  * Aliasing, for every kernel here: `out` may be `x`, and `dx` may be `dy` (each element is read
  * before it is written).
  *
- * Speed: the shared loop is as fast as a hand-written one only where V8 inlines the scalar call
- * in it, and V8 inlines a call whose site has only ever seen one function. One loop called with
- * every kind has one call site that sees them all (measured 3 to 6 times slower for relu and
- * hardSigmoid, about 2 times for the others). So each kind has a one-line kernel (`reluForward`, ...) that hands the loop an
- * arrow of its own, `(v) => relu(v)`: V8 inlines the loop into the kernel, and the arrow's call
- * site only ever sees relu. This holds whether a bundler keeps these module constants `const` or
- * turns them into `var` (passing `relu` itself is fast only in the first case).
+ * Speed and allocation: the shared loop is as fast as a hand-written one only where V8 inlines the
+ * per-element call in it, and V8 inlines a call whose site has only ever seen one function. One
+ * loop called with every kind has one call site that sees them all (measured 3 to 6 times slower
+ * for relu and hardSigmoid, about 2 times for the others). So each kind has a one-line kernel
+ * (`reluForward`, ...) that hands the loop a step function of its own (a module-level literal, so
+ * no closure is made per call): V8 inlines the loop into the kernel and the step into the loop.
+ * Where it does not (its inlining budget is spent in a large caller), a step still allocates
+ * nothing: it takes the arrays and indices, never a float value (a float passed to or returned
+ * from a call that is not inlined is boxed, an allocation per element).
  */
 import { erfcx, normalCdf, normalPdf } from './erf.js';
 
@@ -210,16 +212,25 @@ export type ActivationBackwardKernel = (
   xOffset?: number,
 ) => Float32Array;
 
+/**
+ * One element of a forward: `out[i] = f(x[j])`. Steps take arrays and indices, never the float
+ * values themselves: a float passed to (or returned from) a call V8 does not inline is boxed, an
+ * allocation per element, so this keeps the loops allocation-free whether or not V8 inlines them.
+ */
+type ForwardStep = (out: Float32Array, i: number, x: Float32Array, j: number) => void;
+/** One element of a backward: `dx[i] = dy[j] * f'(x[k])`. */
+type BackwardStep = (dx: Float32Array, i: number, dy: Float32Array, j: number, x: Float32Array, k: number) => void;
+
 /** The forward loop, shared by every kind. */
-function mapForward(f: (v: number) => number, out: Float32Array, x: Float32Array, n: number, outOffset: number, xOffset: number) {
+function mapForward(step: ForwardStep, out: Float32Array, x: Float32Array, n: number, outOffset: number, xOffset: number): Float32Array {
   const end = outOffset + n;
-  for (let i = outOffset, j = xOffset; i < end; i++, j++) out[i] = f(x[j]);
+  for (let i = outOffset, j = xOffset; i < end; i++, j++) step(out, i, x, j);
   return out;
 }
 
 /** The backward loop, shared by every kind. */
 function mapBackward(
-  b: (dy: number, v: number) => number,
+  step: BackwardStep,
   dx: Float32Array,
   dy: Float32Array,
   x: Float32Array,
@@ -227,54 +238,64 @@ function mapBackward(
   dxOffset: number,
   dyOffset: number,
   xOffset: number,
-) {
+): Float32Array {
   const end = dxOffset + n;
-  for (let i = dxOffset, j = dyOffset, k = xOffset; i < end; i++, j++, k++) dx[i] = b(dy[j], x[k]);
+  for (let i = dxOffset, j = dyOffset, k = xOffset; i < end; i++, j++, k++) step(dx, i, dy, j, x, k);
   return dx;
 }
 
-// One kernel pair per kind, each handing the loop an arrow of its own (the file comment says why).
+// One step pair per kind, each a function literal of its own (V8 keeps call feedback per literal,
+// so each kernel's call site sees one step and inlines it; the file comment says why that matters).
+const reluStep: ForwardStep = (o, i, x, j) => void (o[i] = relu(x[j]));
+const reluGradStep: BackwardStep = (d, i, g, j, x, k) => void (d[i] = reluGrad(g[j], x[k]));
+const siluStep: ForwardStep = (o, i, x, j) => void (o[i] = silu(x[j]));
+const siluGradStep: BackwardStep = (d, i, g, j, x, k) => void (d[i] = siluGrad(g[j], x[k]));
+const geluStep: ForwardStep = (o, i, x, j) => void (o[i] = gelu(x[j]));
+const geluGradStep: BackwardStep = (d, i, g, j, x, k) => void (d[i] = geluGrad(g[j], x[k]));
+const geluTanhStep: ForwardStep = (o, i, x, j) => void (o[i] = geluTanh(x[j]));
+const geluTanhGradStep: BackwardStep = (d, i, g, j, x, k) => void (d[i] = geluTanhGrad(g[j], x[k]));
+const sigmoidStep: ForwardStep = (o, i, x, j) => void (o[i] = sigmoid(x[j]));
+const sigmoidGradStep: BackwardStep = (d, i, g, j, x, k) => void (d[i] = sigmoidGrad(g[j], x[k]));
+const hardSigmoidStep: ForwardStep = (o, i, x, j) => void (o[i] = hardSigmoid(x[j]));
+const hardSigmoidGradStep: BackwardStep = (d, i, g, j, x, k) => void (d[i] = hardSigmoidGrad(g[j], x[k]));
+const tanhStep: ForwardStep = (o, i, x, j) => void (o[i] = Math.tanh(x[j]));
+const tanhGradStep: BackwardStep = (d, i, g, j, x, k) => void (d[i] = tanhGrad(g[j], x[k]));
+const identityStep: ForwardStep = (o, i, x, j) => void (o[i] = x[j]);
+
 /** relu over an array. */
-export const reluForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward((v) => relu(v), out, x, n, oo, xo);
+export const reluForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward(reluStep, out, x, n, oo, xo);
 /** relu's gradient over an array (saved: x). */
-export const reluBackward: ActivationBackwardKernel = (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) =>
-  mapBackward((g, v) => reluGrad(g, v), dx, dy, x, n, dxo, dyo, xo);
+export const reluBackward: ActivationBackwardKernel = (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) => mapBackward(reluGradStep, dx, dy, x, n, dxo, dyo, xo);
 /** silu over an array. */
-export const siluForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward((v) => silu(v), out, x, n, oo, xo);
+export const siluForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward(siluStep, out, x, n, oo, xo);
 /** silu's gradient over an array (saved: x). */
-export const siluBackward: ActivationBackwardKernel = (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) =>
-  mapBackward((g, v) => siluGrad(g, v), dx, dy, x, n, dxo, dyo, xo);
+export const siluBackward: ActivationBackwardKernel = (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) => mapBackward(siluGradStep, dx, dy, x, n, dxo, dyo, xo);
 /** The exact (erf) gelu over an array. */
-export const geluForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward((v) => gelu(v), out, x, n, oo, xo);
+export const geluForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward(geluStep, out, x, n, oo, xo);
 /** The exact (erf) gelu's gradient over an array (saved: x). */
-export const geluBackward: ActivationBackwardKernel = (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) =>
-  mapBackward((g, v) => geluGrad(g, v), dx, dy, x, n, dxo, dyo, xo);
+export const geluBackward: ActivationBackwardKernel = (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) => mapBackward(geluGradStep, dx, dy, x, n, dxo, dyo, xo);
 /** The tanh-approximated gelu over an array. */
-export const geluTanhForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) =>
-  mapForward((v) => geluTanh(v), out, x, n, oo, xo);
+export const geluTanhForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward(geluTanhStep, out, x, n, oo, xo);
 /** The tanh-approximated gelu's gradient over an array (saved: x). */
 export const geluTanhBackward: ActivationBackwardKernel = (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) =>
-  mapBackward((g, v) => geluTanhGrad(g, v), dx, dy, x, n, dxo, dyo, xo);
+  mapBackward(geluTanhGradStep, dx, dy, x, n, dxo, dyo, xo);
 /** sigmoid over an array. */
-export const sigmoidForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) =>
-  mapForward((v) => sigmoid(v), out, x, n, oo, xo);
+export const sigmoidForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward(sigmoidStep, out, x, n, oo, xo);
 /** sigmoid's gradient over an array (saved: x). */
 export const sigmoidBackward: ActivationBackwardKernel = (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) =>
-  mapBackward((g, v) => sigmoidGrad(g, v), dx, dy, x, n, dxo, dyo, xo);
+  mapBackward(sigmoidGradStep, dx, dy, x, n, dxo, dyo, xo);
 /** hardSigmoid over an array. */
-export const hardSigmoidForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) =>
-  mapForward((v) => hardSigmoid(v), out, x, n, oo, xo);
+export const hardSigmoidForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward(hardSigmoidStep, out, x, n, oo, xo);
 /** hardSigmoid's gradient over an array (saved: x). */
 export const hardSigmoidBackward: ActivationBackwardKernel = (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) =>
-  mapBackward((g, v) => hardSigmoidGrad(g, v), dx, dy, x, n, dxo, dyo, xo);
+  mapBackward(hardSigmoidGradStep, dx, dy, x, n, dxo, dyo, xo);
 /** tanh over an array. */
-export const tanhForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward((v) => Math.tanh(v), out, x, n, oo, xo);
+export const tanhForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward(tanhStep, out, x, n, oo, xo);
 /** tanh's gradient over an array (saved: x). */
-export const tanhBackward: ActivationBackwardKernel = (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) =>
-  mapBackward((g, v) => tanhGrad(g, v), dx, dy, x, n, dxo, dyo, xo);
-const identityForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward((v) => identity(v), out, x, n, oo, xo);
-// The gradient of the identity is dy: the forward loop over dy, which does not read x at all.
-const identityBackward: ActivationBackwardKernel = (dx, dy, _x, n, dxo = 0, dyo = 0) => mapForward((g) => identityGrad(g), dx, dy, n, dxo, dyo);
+export const tanhBackward: ActivationBackwardKernel = (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) => mapBackward(tanhGradStep, dx, dy, x, n, dxo, dyo, xo);
+const identityForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => mapForward(identityStep, out, x, n, oo, xo);
+// The gradient of the identity is dy: the forward copy step over dy, which does not read x at all.
+const identityBackward: ActivationBackwardKernel = (dx, dy, _x, n, dxo = 0, dyo = 0) => mapForward(identityStep, dx, dy, n, dxo, dyo);
 
 /**
  * `out[outOffset + i] = f(x[xOffset + i])` for i < n, f the nonlinearity `kind`.
