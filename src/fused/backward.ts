@@ -54,20 +54,28 @@ export function planBackward(fn: string, ws: SEWorkspace, dy: unknown, cacheArg:
   return cache;
 }
 
-/** True when elements `[lo, hi]` of `buf` share memory with anything the backward of `f` reads besides dy. */
-function readFromCache(buf: Float32Array, lo: number, hi: number, f: SEFrame): boolean {
+/**
+ * What elements `[lo, hi]` of `buf` share memory with among what the backward of `f` reads besides
+ * dy ('x.data', 'params.w1', ..., 'the cache'), or null.
+ */
+function cacheReadOverlapping(buf: Float32Array, lo: number, hi: number, f: SEFrame, cache: SECache): string | null {
   const size = f.N * f.C * f.S;
-  return (
-    overlaps(buf, lo, hi, f.x, f.xOffset, f.xOffset + size - 1) ||
-    overlaps(buf, lo, hi, f.w1, 0, f.w1.length - 1) ||
-    overlaps(buf, lo, hi, f.w2, 0, f.w2.length - 1) ||
+  if (overlaps(buf, lo, hi, f.x, f.xOffset, f.xOffset + size - 1)) return 'x.data';
+  if (overlaps(buf, lo, hi, cache.userW1, 0, cache.userW1.length - 1) || overlaps(buf, lo, hi, f.w1, 0, f.w1.length - 1)) return 'params.w1';
+  if (overlaps(buf, lo, hi, cache.userW2, 0, cache.userW2.length - 1) || overlaps(buf, lo, hi, f.w2, 0, f.w2.length - 1)) return 'params.w2';
+  if (cache.userB1 !== null && overlaps(buf, lo, hi, cache.userB1, 0, cache.userB1.length - 1)) return 'params.b1';
+  if (cache.userB2 !== null && overlaps(buf, lo, hi, cache.userB2, 0, cache.userB2.length - 1)) return 'params.b2';
+  if (
     overlaps(buf, lo, hi, f.z, 0, f.z.length - 1) ||
     overlaps(buf, lo, hi, f.a, 0, f.a.length - 1) ||
     overlaps(buf, lo, hi, f.h, 0, f.h.length - 1) ||
     overlaps(buf, lo, hi, f.g, 0, f.g.length - 1) ||
     overlaps(buf, lo, hi, f.s, 0, f.s.length - 1) ||
     (f.argmax !== null && overlaps(buf, lo, hi, f.argmax, 0, f.argmax.length - 1))
-  );
+  ) {
+    return 'the cache';
+  }
+  return null;
 }
 
 /**
@@ -90,16 +98,17 @@ export function checkBackwardOutputs(
   into.dx = into.dw1 = into.db1 = into.dw2 = into.db2 = null;
   const f = cache.frame;
   const { C, R } = f;
-  into.dx = checkBackwardOutput(fn, ws, f, 0, dx, f.N * C * f.S, into);
-  into.dw1 = checkBackwardOutput(fn, ws, f, 1, dw1, R * C, into);
-  if (f.b1 !== null) into.db1 = checkBackwardOutput(fn, ws, f, 2, db1, R, into);
-  into.dw2 = checkBackwardOutput(fn, ws, f, 3, dw2, C * R, into);
-  if (f.b2 !== null) into.db2 = checkBackwardOutput(fn, ws, f, 4, db2, C, into);
+  into.dx = checkBackwardOutput(fn, ws, cache, 0, dx, f.N * C * f.S, into);
+  into.dw1 = checkBackwardOutput(fn, ws, cache, 1, dw1, R * C, into);
+  if (f.b1 !== null) into.db1 = checkBackwardOutput(fn, ws, cache, 2, db1, R, into);
+  into.dw2 = checkBackwardOutput(fn, ws, cache, 3, dw2, C * R, into);
+  if (f.b2 !== null) into.db2 = checkBackwardOutput(fn, ws, cache, 4, db2, C, into);
   return into;
 }
 
 /** One output of {@link checkBackwardOutputs}: output `k` (in OUTPUT_NAMES order) against the reads and the outputs checked before it. */
-function checkBackwardOutput(fn: string, ws: SEWorkspace, f: SEFrame, k: number, arg: unknown, n: number, prior: BackwardOutputs): Float32Array | null {
+function checkBackwardOutput(fn: string, ws: SEWorkspace, cache: SECache, k: number, arg: unknown, n: number, prior: BackwardOutputs): Float32Array | null {
+  const f = cache.frame;
   if (arg === undefined) return null;
   const name = OUTPUT_NAMES[k];
   const out = checkOutput(fn, name, arg, n);
@@ -111,9 +120,8 @@ function checkBackwardOutput(fn: string, ws: SEWorkspace, f: SEFrame, k: number,
       `${fn}: buffers.${name} overlaps dy.data${k === 0 ? ' without being exactly dy (in place needs a dense dy and dx over the same elements)' : ''}`,
     );
   }
-  if (readFromCache(out, 0, last, f) || (f.b1 !== null && overlaps(out, 0, last, f.b1, 0, f.R - 1)) || (f.b2 !== null && overlaps(out, 0, last, f.b2, 0, f.C - 1))) {
-    throw new SEStateError(`${fn}: buffers.${name} overlaps x.data, a parameter array or the cache, which the call reads`);
-  }
+  const read = cacheReadOverlapping(out, 0, last, f, cache);
+  if (read !== null) throw new SEStateError(`${fn}: buffers.${name} overlaps ${read}, which the call reads`);
   const clash =
     prior.dx !== null && k > 0 && overlaps(out, 0, last, prior.dx, 0, prior.dx.length - 1)
       ? 'dx'
