@@ -67,9 +67,9 @@ function cacheReadOverlapping(buf: Float32Array, lo: number, hi: number, f: SEFr
   if (cache.userB2 !== null && overlaps(buf, lo, hi, cache.userB2, 0, cache.userB2.length - 1)) return 'params.b2';
   if (
     overlaps(buf, lo, hi, f.z, 0, f.z.length - 1) ||
-    overlaps(buf, lo, hi, f.a, 0, f.a.length - 1) ||
+    overlaps(buf, lo, hi, f.aSaved, 0, f.aSaved.length - 1) ||
     overlaps(buf, lo, hi, f.h, 0, f.h.length - 1) ||
-    overlaps(buf, lo, hi, f.g, 0, f.g.length - 1) ||
+    overlaps(buf, lo, hi, f.gSaved, 0, f.gSaved.length - 1) ||
     overlaps(buf, lo, hi, f.s, 0, f.s.length - 1) ||
     (f.argmax !== null && overlaps(buf, lo, hi, f.argmax, 0, f.argmax.length - 1))
   ) {

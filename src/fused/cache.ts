@@ -118,9 +118,9 @@ export function recordForward(
     f.w2 = frame.w2;
     f.b2 = frame.b2;
     f.z = frame.z;
-    f.a = frame.a;
+    f.aSaved = frame.aSaved;
     f.h = frame.h;
-    f.g = frame.g;
+    f.gSaved = frame.gSaved;
     f.s = frame.s;
     f.argmax = frame.argmax;
   }

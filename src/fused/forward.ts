@@ -119,9 +119,9 @@ export function bindForward(fn: string, ws: SEWorkspace, opts: ResolvedSEOptions
     y = ws.y = ws.f32(fn, 'y', ws.y, size);
   }
   f.z = ws.z = ws.f32(fn, 'z', ws.z, N * C);
-  f.a = ws.a = ws.f32(fn, 'a', ws.a, N * R);
+  f.aSaved = ws.a = ws.f32(fn, 'a', ws.a, N * R);
   f.h = ws.h = ws.f32(fn, 'h', ws.h, N * R);
-  f.g = ws.g = ws.f32(fn, 'g', ws.g, N * C);
+  f.gSaved = ws.g = ws.f32(fn, 'g', ws.g, N * C);
   f.s = ws.s = ws.f32(fn, 's', ws.s, N * C);
   f.argmax = opts.squeeze === 'avg' ? null : (ws.argmax = ws.i32(fn, 'argmax', ws.argmax, N * C));
   ws.scratch.ensure(C, R);

@@ -33,11 +33,15 @@ export class SEFrame {
   b1: Float32Array | null = null;
   w2: Float32Array = EMPTY_F32;
   b2: Float32Array | null = null;
-  /** Squeezed input `[N, C]`; reducing layer before / after the activation `[N, R]`; expanding layer before / after the gate `[N, C]`. */
+  /**
+   * Squeezed input `[N, C]`; what the activation's backward needs `[N, R]` (the reducing layer's
+   * output a, or the activation's slope at a: see `activationForwardSaving`) and its output h
+   * `[N, R]`; likewise for the gate `[N, C]`, and its output s `[N, C]`.
+   */
   z: Float32Array = EMPTY_F32;
-  a: Float32Array = EMPTY_F32;
+  aSaved: Float32Array = EMPTY_F32;
   h: Float32Array = EMPTY_F32;
-  g: Float32Array = EMPTY_F32;
+  gSaved: Float32Array = EMPTY_F32;
   s: Float32Array = EMPTY_F32;
   /** For max / avgmax squeeze: spatial index of each (sample, channel)'s first maximum `[N, C]`. */
   argmax: Int32Array | null = null;

@@ -16,7 +16,7 @@
  * between non-inlined functions are small integers, never fractions (a fraction passed as an
  * argument is boxed: an allocation per call).
  */
-import { activationBackward, activationForward } from '../kernels/activation.js';
+import { activationBackwardSaved, activationForwardSaving } from '../kernels/activation.js';
 import { biasBackward } from '../kernels/bias.js';
 import {
   channelScaleChannelsLastBackward,
@@ -35,7 +35,7 @@ import {
 import type { SEFrame, SEScratch } from './frame.js';
 
 /**
- * Forward of samples `[n0, n1)`: writes their rows of the frame's z, a, h, g, s (and argmax) and
+ * Forward of samples `[n0, n1)`: writes their rows of the frame's z, aSaved, h, gSaved, s (and argmax) and
  * their slices of `y` (x's size, row-major from index 0). `sc` must be ensured for the frame's C, R.
  * @internal
  */
@@ -69,13 +69,13 @@ export function forwardSamples(f: SEFrame, y: Float32Array, n0: number, n1: numb
 
 /** The excitation of sample n: the two small layers and the gate, from z to s. */
 function exciteSample(f: SEFrame, n: number): void {
-  const { C, R, z, a, h, g, s, w1, b1, w2, b2 } = f;
+  const { C, R, z, aSaved, h, gSaved, s, w1, b1, w2, b2 } = f;
   const zn = n * C;
   const an = n * R;
-  matvec(a, w1, z, R, C, b1, an, zn);
-  activationForward(f.activation, h, a, R, an, an);
-  matvec(g, w2, h, C, R, b2, zn, an);
-  activationForward(f.gate, s, g, C, zn, zn);
+  matvec(aSaved, w1, z, R, C, b1, an, zn);
+  activationForwardSaving(f.activation, h, aSaved, R, an, an);
+  matvec(gSaved, w2, h, C, R, b2, zn, an);
+  activationForwardSaving(f.gate, s, gSaved, C, zn, zn);
 }
 
 /**
@@ -129,12 +129,12 @@ export function backwardSamples(
 
 /** Sample n's backward through the gate and the two small layers: dG's row in, dA's row and dz out. */
 function exciteBackwardSample(f: SEFrame, n: number, dG: Float32Array, dA: Float32Array, dz: Float32Array, acc: Float64Array): void {
-  const { C, R, a, g, w1, w2 } = f;
+  const { C, R, aSaved, gSaved, w1, w2 } = f;
   const zn = n * C;
   const an = n * R;
-  activationBackward(f.gate, dG, dG, g, C, zn, zn, zn);
+  activationBackwardSaved(f.gate, dG, dG, gSaved, C, zn, zn, zn);
   matvecTransposed(dA, w2, dG, C, R, acc, an, zn);
-  activationBackward(f.activation, dA, dA, a, R, an, an, an);
+  activationBackwardSaved(f.activation, dA, dA, aSaved, R, an, an, an);
   matvecTransposed(dz, w1, dA, R, C, acc, 0, an);
 }
 

@@ -298,6 +298,69 @@ const identityForward: ActivationForwardKernel = (out, x, n, oo = 0, xo = 0) => 
 const identityBackward: ActivationBackwardKernel = (dx, dy, _x, n, dxo = 0, dyo = 0) => mapForward(identityStep, dx, dy, n, dxo, dyo);
 
 /**
+ * Whether the forward of `kind` saves its slope f'(x) for the backward (computed from the same exp
+ * as f(x), so the backward needs none): the sigmoid (the SE gate's default) and silu. The other
+ * kinds' backwards need only x (a sign or range test, or nothing).
+ */
+export function savesSlope(kind: ActivationKind): boolean {
+  return kind === 'sigmoid' || kind === 'silu';
+}
+
+/** One element of a saving forward: `out[i] = f(xs[j])`, and `xs[j]` becomes `f'(xs[j])`. */
+const sigmoidSavingStep: ForwardStep = (o, i, xs, j) => {
+  const v = xs[j];
+  const e = Math.exp(-Math.abs(v));
+  const d = 1 + e;
+  o[i] = v >= 0 ? 1 / d : e / d;
+  xs[j] = e / (d * d);
+};
+const siluSavingStep: ForwardStep = (o, i, xs, j) => {
+  const v = xs[j];
+  const e = Math.exp(-Math.abs(v));
+  const d = 1 + e;
+  const s = v >= 0 ? 1 / d : e / d;
+  const rest = v >= 0 ? e / d : 1 / d; // 1 - s without cancellation
+  o[i] = v * s;
+  xs[j] = s * (1 + v * rest);
+};
+/** One element of a backward from a saved slope: `dx[i] = dy[j] * slope[k]`. */
+const slopeStep: BackwardStep = (d, i, g, j, sl, k) => void (d[i] = g[j] * sl[k]);
+
+/**
+ * `out = f(xs)` for n values, and `xs` then holds what {@link activationBackwardSaved} needs: the
+ * slope f'(x) for kinds that save it ({@link savesSlope}; computed in float64 from the same exp as
+ * f, in forms without cancellation, and rounded to float32 once), else x itself, unchanged. The
+ * fused SE block keeps the saved array in its cache.
+ * Aliasing: `out` must not overlap `xs`.
+ * @returns out
+ */
+export function activationForwardSaving(kind: ActivationKind, out: Float32Array, xs: Float32Array, n: number, outOffset = 0, xsOffset = 0): Float32Array {
+  if (kind === 'sigmoid') return mapForward(sigmoidSavingStep, out, xs, n, outOffset, xsOffset);
+  if (kind === 'silu') return mapForward(siluSavingStep, out, xs, n, outOffset, xsOffset);
+  return activationForward(kind, out, xs, n, outOffset, xsOffset);
+}
+
+/**
+ * The backward from what {@link activationForwardSaving} left: `dx = dy * slope` for kinds that
+ * save their slope, else {@link activationBackward} from x.
+ * Aliasing: `dx` may be `dy`.
+ * @returns dx
+ */
+export function activationBackwardSaved(
+  kind: ActivationKind,
+  dx: Float32Array,
+  dy: Float32Array,
+  saved: Float32Array,
+  n: number,
+  dxOffset = 0,
+  dyOffset = 0,
+  savedOffset = 0,
+): Float32Array {
+  if (savesSlope(kind)) return mapBackward(slopeStep, dx, dy, saved, n, dxOffset, dyOffset, savedOffset);
+  return activationBackward(kind, dx, dy, saved, n, dxOffset, dyOffset, savedOffset);
+}
+
+/**
  * `out[outOffset + i] = f(x[xOffset + i])` for i < n, f the nonlinearity `kind`.
  * Aliasing: `out` may be `x`.
  * @returns out

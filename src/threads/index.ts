@@ -525,7 +525,7 @@ function jobArrays(
   dG: Float32Array | null,
   dA: Float32Array | null,
 ): JobArrays {
-  return { x, y, z: f.z, a: f.a, h: f.h, g: f.g, s: f.s, argmax: f.argmax, w1: f.w1, b1: f.b1, w2: f.w2, b2: f.b2, dy, dx, dG, dA };
+  return { x, y, z: f.z, a: f.aSaved, h: f.h, g: f.gSaved, s: f.s, argmax: f.argmax, w1: f.w1, b1: f.b1, w2: f.w2, b2: f.b2, dy, dx, dG, dA };
 }
 
 function sameArrays(p: JobArrays, q: JobArrays): boolean {
@@ -538,7 +538,7 @@ function sameArrays(p: JobArrays, q: JobArrays): boolean {
 /** True when every array of a cache that a backward's workers read, but x, is on shared memory. */
 function cacheIsShared(f: SEFrame): boolean {
   return (
-    isShared(f.z) && isShared(f.a) && isShared(f.h) && isShared(f.g) && isShared(f.s) && isShared(f.w1) && isShared(f.w2) &&
+    isShared(f.z) && isShared(f.aSaved) && isShared(f.h) && isShared(f.gSaved) && isShared(f.s) && isShared(f.w1) && isShared(f.w2) &&
     (f.argmax === null || isShared(f.argmax)) && (f.b1 === null || isShared(f.b1)) && (f.b2 === null || isShared(f.b2))
   );
 }

@@ -154,9 +154,9 @@ export function frameOfJob(ctl: Int32Array, arrays: JobArrays, f: SEFrame): void
   f.w2 = arrays.w2;
   f.b2 = ctl[CTL.hasB2] === 1 ? arrays.b2 : null;
   f.z = arrays.z;
-  f.a = arrays.a;
+  f.aSaved = arrays.a;
   f.h = arrays.h;
-  f.g = arrays.g;
+  f.gSaved = arrays.g;
   f.s = arrays.s;
   f.argmax = f.squeeze === 'avg' ? null : arrays.argmax;
 }
