@@ -129,6 +129,12 @@ test('every code line of the README\'s js example is run by the threads fixture'
   expect(missing).toEqual([]);
 });
 
+test('the browser page is scripts/browser/example.html (npm run test:browser runs it)', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const page = readFileSync(join(ROOT, 'scripts/browser/example.html'), 'utf8');
+  expect([...readme.matchAll(/```html\n([\s\S]*?)```/g)].map((m) => m[1])).toContain(page);
+});
+
 test('every code line of the README examples is run by this file', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const self = readFileSync(__filename, 'utf8');
