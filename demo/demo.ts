@@ -117,7 +117,7 @@ function main(): void {
 function training(): void {
   const c = DEFAULT_TRAIN_CONFIG;
   console.log(`\ntraining: a student SE block (C ${c.channels}, hidden ${c.hidden}) imitates a random teacher`);
-  console.log(`  plain SGD on the tape, lr ${c.learningRate}, batches of x [${c.batch}, ${c.channels}, ${c.spatial.join(', ')}], MSE loss`);
+  console.log(`  the library's SGD on the tape (the block as one fused op), lr ${c.learningRate}, batches of x [${c.batch}, ${c.channels}, ${c.spatial.join(', ')}], MSE loss`);
   const r = trainStudent(c);
   for (const [step, loss] of r.history) console.log(`  step ${String(step).padStart(4)}  loss ${loss.toExponential(3)}`);
   const drop = r.firstLoss / r.lastLoss;

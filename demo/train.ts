@@ -1,19 +1,9 @@
 /**
- * Teacher-student training on the tape: a student SE block learns, by plain SGD, to imitate a
- * fixed teacher SE block with random weights on random inputs.
+ * Teacher-student training on the tape: a student SE block (an `SEBlock` on the tape as one fused
+ * op) learns with the library's SGD to imitate a fixed teacher SE block with random weights on
+ * random inputs.
  */
-import {
-  Tape,
-  add,
-  createSEParams,
-  mean,
-  mul,
-  scale,
-  seForward,
-  seParamVariables,
-  squeezeExcitation,
-  type SEParams,
-} from '../src/core.js';
+import { SEBlock, SGD, Tape, add, createSEParams, mean, mul, scale, seForward, type SEParams } from '../src/core.js';
 
 /** Settings of one training run. */
 export interface TrainConfig {
@@ -75,14 +65,15 @@ function meanExcitation(params: SEParams, x: Float32Array, shape: number[]): num
   return out;
 }
 
-/** Trains a student SE block to imitate a random teacher with mean squared error and plain SGD. */
+/** Trains a student SE block to imitate a random teacher with mean squared error and SGD. */
 export function trainStudent(config: TrainConfig = DEFAULT_TRAIN_CONFIG): TrainResult {
   const { channels: C, hidden: R, batch: N, spatial, steps, learningRate, seed, logEvery } = config;
   const random = makeRandom(seed);
   const teacher = createSEParams({ channels: C, hidden: R, seed: seed + 1 });
   teacher.b1!.set(random(R).map((v) => 0.5 * v));
   teacher.b2!.set(random(C).map((v) => 0.5 * v));
-  const student = createSEParams({ channels: C, hidden: R, seed: seed + 2, init: 'normal', std: 0.1 });
+  const student = new SEBlock({ channels: C, hidden: R, seed: seed + 2, init: 'normal', std: 0.1 });
+  const optimizer = new SGD(student.parameters(), { lr: learningRate }); // torch.optim.SGD
   const shape = [N, C, ...spatial];
   const size = N * C * spatial[0] * spatial[1];
   // Inputs with a per-channel offset, so the squeezed values (the teacher's gate inputs) vary a lot.
@@ -100,17 +91,13 @@ export function trainStudent(config: TrainConfig = DEFAULT_TRAIN_CONFIG): TrainR
     const target = seForward({ data: x, shape }, teacher).y.data;
     const tape = new Tape();
     const xv = tape.constant({ data: x, shape });
-    const p = seParamVariables(tape, student);
-    const diff = add(squeezeExcitation(xv, p), scale(tape.constant({ data: target, shape }), -1));
+    const diff = add(student.tapeForward(xv), scale(tape.constant({ data: target, shape }), -1));
     const loss = mean(mul(diff, diff));
     if (step % logEvery === 0 || step === steps) history.push([step, loss.data[0]]);
     if (step === steps) break;
-    tape.backward(loss);
-    for (const v of [p.w1, p.b1, p.w2, p.b2]) {
-      if (v === null || v.grad === null) continue;
-      // The variables share the student's arrays, so this updates the student in place.
-      for (let i = 0; i < v.data.length; i++) v.data[i] -= learningRate * v.grad[i];
-    }
+    optimizer.zeroGrad();
+    tape.backward(loss); // adds into student.grads, which the optimizer reads
+    optimizer.step(); // updates student.params in place
   }
   const probe = makeBatch();
   return {
@@ -119,8 +106,8 @@ export function trainStudent(config: TrainConfig = DEFAULT_TRAIN_CONFIG): TrainR
     firstLoss: history[0][1],
     lastLoss: history[history.length - 1][1],
     teacher,
-    student,
+    student: student.params,
     teacherExcitation: meanExcitation(teacher, probe, shape),
-    studentExcitation: meanExcitation(student, probe, shape),
+    studentExcitation: meanExcitation(student.params, probe, shape),
   };
 }
