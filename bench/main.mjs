@@ -318,7 +318,9 @@ const threadsNote =
   mods.se.defaultThreads === null
     ? ''
     : ` SEThreads is \`new SEThreads()\` with its default options (${mods.se.defaultThreads} threads here: one per CPU; inputs under 2^20 elements run on the calling thread), x and dy in ordinary memory (copied into shared memory by the pool); "SEThreads shared": x and dy on SharedArrayBuffers. ` +
-      'On a workload, forward uses one pool for the whole network; forward + backward one pool per block (a pool holds one forward\'s state until its backward).';
+      (mods.se.poolTakesWorkspace
+        ? 'On a workload, one pool runs the whole network, with one `SEWorkspace` per block (`{ workspace }`).'
+        : 'On a workload, forward uses one pool for the whole network; forward + backward one pool per block (this build\'s pool holds one forward\'s state until its backward).');
 md.push(
   `\n"se-kernels": \`seForward(x, params, options)\` / \`seBackward(dy, cache)\`, outputs allocated per call; "se-kernels ws": the same with \`{ workspace }\` (one reused \`SEWorkspace\` per block).${threadsNote} ` +
     '"JS floor (block)": the whole block as the best plain scalar loops (the passes, both small layers, relu, the gate, and their backward with the weight gradients), into preallocated outputs; ' +

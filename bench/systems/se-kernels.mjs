@@ -13,11 +13,10 @@
  *                    memory (the pool copies them into shared memory), as users call it;
  *   'SEThreads shared': the same with x and dy on SharedArrayBuffers (used in place).
  *
- * SEThreads holds one forward's state per pool (its y, dx and cache are overwritten by its next
- * call). Forward uses one pool for the whole network, called with each block's params. Forward +
- * backward needs every block's forward state until that block's backward, so for now it uses one
- * pool per block (see `poolsFor`): when pool calls take per-block state (e.g. a `{ workspace }`
- * argument), one pool with one state per block goes there instead.
+ * SEThreads: one pool for the whole network. A build whose pool calls take `{ workspace }` gets one
+ * workspace per block (as users run a network: each block's cache stays valid until its
+ * backward); an older build, whose pool holds one forward's state, gets one pool per block for
+ * forward + backward instead (see `poolsFor`).
  */
 import { se, threads } from '../lib/library.mjs';
 
@@ -134,6 +133,24 @@ function onShared(a) {
  * @type {Map<string, { net: any, perBlock: any[] | null, users: number }>}
  */
 const pools = new Map();
+/** Whether this build's pool calls take `{ workspace }` (per-block state in one pool). */
+export const poolTakesWorkspace = threads !== null && typeof threads.SEThreads.prototype.ready === 'function';
+
+/**
+ * One SEWorkspace per block for the pools (their buffers move to shared memory, so not the 'se-kernels ws' ones).
+ * @type {WeakMap<import('../lib/cases.mjs').Block, any>}
+ */
+const poolWorkspaces = new WeakMap();
+/** @param {import('../lib/cases.mjs').Block} b */
+function poolWorkspaceOf(b) {
+  let ws = poolWorkspaces.get(b);
+  if (!ws) {
+    ws = new se.SEWorkspace();
+    poolWorkspaces.set(b, ws);
+  }
+  return ws;
+}
+
 /** @param {import('../lib/cases.mjs').Case} c @param {boolean} shared @param {boolean} perBlock */
 function poolsFor(c, shared, perBlock) {
   const key = `${c.id}/${shared}`;
@@ -142,7 +159,7 @@ function poolsFor(c, shared, perBlock) {
     p = { net: new threads.SEThreads(), perBlock: null, users: 0 };
     pools.set(key, p);
   }
-  if (perBlock && p.perBlock === null) {
+  if (perBlock && p.perBlock === null && !poolTakesWorkspace) {
     const net = p.net;
     p.perBlock = c.blocks.map((_, i) => (i === 0 ? net : new threads.SEThreads()));
   }
@@ -186,7 +203,8 @@ function threadsSystem(pass, shared) {
         x: { data: shared ? onShared(b.x) : b.x, shape: b.shape },
         dy: { data: shared ? onShared(b.dy) : b.dy, shape: b.shape },
         params: b.params,
-        pool: pass === 'fwd' ? net : perBlock[i],
+        pool: pass === 'fwd' || poolTakesWorkspace ? net : perBlock[i],
+        bufs: poolTakesWorkspace ? { workspace: poolWorkspaceOf(b) } : undefined,
       }));
       const last = blocks.length - 1;
       /** @type {any[]} */
@@ -197,23 +215,23 @@ function threadsSystem(pass, shared) {
         run: () => {
           for (let i = 0; i <= last; i++) {
             const b = blocks[i];
-            const f = b.pool.seForward(b.x, b.params, opts);
+            const f = b.pool.seForward(b.x, b.params, opts, b.bufs);
             caches[i] = f.cache;
             outs[i] = f.y;
           }
-          if (pass === 'fb') for (let i = last; i >= 0; i--) outs[i] = blocks[i].pool.seBackward(blocks[i].dy, caches[i]);
+          if (pass === 'fb') for (let i = last; i >= 0; i--) outs[i] = blocks[i].pool.seBackward(blocks[i].dy, caches[i], blocks[i].bufs);
           sink = outs;
         },
         outputs: () => {
           // y is copied right after each forward: the network's pool overwrites it with the next block's.
           const fs = blocks.map((b) => {
-            const f = b.pool.seForward(b.x, b.params, opts);
+            const f = b.pool.seForward(b.x, b.params, opts, b.bufs);
             return { y: f.y.data.slice(), cache: f.cache };
           });
           if (pass === 'fwd') return fs.map((f) => ({ y: f.y }));
           /** @type {any[]} */
           const res = [];
-          for (let i = last; i >= 0; i--) res[i] = copyGrads(blocks[i].pool.seBackward(blocks[i].dy, fs[i].cache), fs[i].y);
+          for (let i = last; i >= 0; i--) res[i] = copyGrads(blocks[i].pool.seBackward(blocks[i].dy, fs[i].cache, blocks[i].bufs), fs[i].y);
           return res;
         },
         dispose: () => releasePools(c, shared),
