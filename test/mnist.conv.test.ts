@@ -67,7 +67,7 @@ function convReference(
 
 const seedArb = fc.integer({ min: 1, max: 1e9 });
 const convCase = fc.record({
-  N: fc.integer({ min: 1, max: 2 }),
+  N: fc.integer({ min: 1, max: 3 }),
   C: fc.integer({ min: 1, max: 3 }),
   F: fc.integer({ min: 1, max: 6 }),
   H: fc.integer({ min: 3, max: 7 }),
@@ -76,11 +76,12 @@ const convCase = fc.record({
   stride: fc.constantFrom(1, 2),
   bias: fc.boolean(),
   relu: fc.boolean(),
+  groupColumns: fc.integer({ min: 1, max: 64 }),
   seed: seedArb,
 });
 
 describe('conv2d on the tape', () => {
-  propTest.prop([convCase])('gradients of x, w, b against float64 central differences (kernel 1 or 3, stride 1 or 2, bias, fused ReLU)', (t) => {
+  propTest.prop([convCase])('gradients of x, w, b against float64 central differences (kernel 1 or 3, stride 1 or 2, bias, fused ReLU, images in groups)', (t) => {
     const rand = seededUniform(t.seed);
     const pad = (t.k - 1) / 2;
     const shape = [t.N, t.C, t.H, t.W];
@@ -93,7 +94,8 @@ describe('conv2d on the tape', () => {
       fc.pre(pre(values).every((v) => Math.abs(v) > 1e-3));
     }
     const reference = (v: Float64Array[]) => (t.relu ? pre(v).map((u) => Math.max(0, u)) : pre(v));
-    expectGradCheck(inputs, ([x, w, b]) => conv2d(x, w, b ?? null, { stride: t.stride, pad, relu: t.relu }), reference, t.seed);
+    const scratch = new ConvScratch(t.groupColumns);
+    expectGradCheck(inputs, ([x, w, b]) => conv2d(x, w, b ?? null, { stride: t.stride, pad, relu: t.relu, scratch }), reference, t.seed);
   });
 
   test('a hand-worked 3x3 case: a centre-only kernel copies the input, the padding adds zeros', () => {
@@ -245,9 +247,12 @@ describe('im2col and col2imAdd', () => {
     const rand = seededUniform(t.seed);
     const g = convGeometry('test', [1, t.C, t.H, t.W], [t.F, t.C, t.k, t.k], t.stride, (t.k - 1) / 2);
     const x = uniformFloat32(t.C * t.H * t.W, rand);
-    const y = uniformFloat32(g.K * g.P, rand);
-    const cols = im2col(new Float32Array(g.K * g.P), x, 0, g);
-    const back = col2imAdd(new Float32Array(x.length), 0, y, g);
+    const y = uniformFloat32(g.K * (g.P + 3), rand);
+    // The image in columns [offset, offset + P) of a wider matrix.
+    const ld = g.P + 3;
+    const offset = 2;
+    const cols = im2col(new Float32Array(g.K * ld), ld, offset, x, 0, g);
+    const back = col2imAdd(new Float32Array(x.length), 0, y, ld, offset, g);
     let lhs = 0;
     let rhs = 0;
     for (let i = 0; i < y.length; i++) lhs += cols[i] * y[i];
@@ -259,9 +264,9 @@ describe('im2col and col2imAdd', () => {
     const s = new ConvScratch();
     const small = convGeometry('test', [1, 1, 4, 4], [1, 1, 3, 3], 1, 1);
     const big = convGeometry('test', [1, 2, 6, 6], [1, 2, 3, 3], 1, 1);
-    const first = s.fit(small).cols;
-    expect(s.fit(small).cols).toBe(first);
-    expect(s.fit(big).cols.length).toBe(big.K * big.P);
+    const first = s.fit(small, 1).cols;
+    expect(s.fit(small, 1).cols).toBe(first);
+    expect(s.fit(big, 2).cols.length).toBe(2 * big.K * big.P);
   });
 });
 
@@ -279,8 +284,9 @@ describe('the network', () => {
         { width: 8, stride: 1, pool: false },
       ],
       reduction: 2,
+      minHidden: 1,
+      seActivation: 'relu',
       batchNorm,
-      gateBias: 1,
       se,
       seed: 5,
     });
@@ -305,8 +311,8 @@ describe('the network', () => {
       { width: 6, stride: 1, pool: true },
       { width: 8, stride: 1, pool: false },
     ];
-    const plain = new MnistNet({ stages, reduction: 2, batchNorm: true, gateBias: 0, se: false, seed: 11 });
-    const se = new MnistNet({ stages, reduction: 2, batchNorm: true, gateBias: 0, se: true, seed: 11 });
+    const plain = new MnistNet({ stages, reduction: 2, minHidden: 1, seActivation: 'silu', batchNorm: true, se: false, seed: 11 });
+    const se = new MnistNet({ stages, reduction: 2, minHidden: 1, seActivation: 'silu', batchNorm: true, se: true, seed: 11 });
     const p = plain.parameters();
     const s = se.parameters();
     expect(s.length).toBe(p.length + 12);

@@ -1,9 +1,10 @@
 /**
- * `node build/examples/mnist/bench.js` (after `npm run build:scripts`): the convolution three ways on
- * this example's layer shapes, forward + backward (dx, dw, db) on a batch of 32, median of repeated
- * runs: im2col + this example's register-blocked `gemm` (what `conv.ts` uses), im2col + the
- * library's `kernels.matmul`, and direct loops. The last two live here only for this comparison.
- * All three are checked to agree before they are timed.
+ * `node build/examples/mnist/bench.js` (after `npm run build:scripts`): the convolution four ways on
+ * this example's layer shapes, forward + backward (dx, dw, db) on a batch of 16 (the training
+ * batch), median of repeated runs: im2col + this example's register-blocked `gemm` on groups of
+ * images (what `conv.ts` does), the same one image at a time, im2col + the library's
+ * `kernels.matmul` one image at a time, and direct loops. The last two live here only for this
+ * comparison. All four are checked to agree before they are timed.
  */
 import { kernels } from '../../src/core.js';
 import { ConvScratch, col2imAdd, conv2dBackward, conv2dForward, convGeometry, im2col, type ConvGeometry } from './conv.js';
@@ -14,7 +15,7 @@ import { SplitMix } from './random.js';
 function libraryForward(out: Float32Array, x: Float32Array, w: Float32Array, b: Float32Array, g: ConvGeometry, cols: Float32Array, acc: Float64Array): void {
   const { N, C, H, W, F, K, P } = g;
   for (let n = 0; n < N; n++) {
-    im2col(cols, x, n * C * H * W, g);
+    im2col(cols, P, 0, x, n * C * H * W, g);
     const o = n * F * P;
     kernels.matmul(out, w, cols, F, P, K, false, false, o, 0, 0, acc);
     for (let f = 0; f < F; f++) for (let i = o + f * P; i < o + (f + 1) * P; i++) out[i] += b[f];
@@ -42,11 +43,11 @@ function libraryBackward(
   for (let n = 0; n < N; n++) {
     const o = n * F * P;
     for (let f = 0; f < F; f++) for (let i = o + f * P; i < o + (f + 1) * P; i++) db[f] += dy[i];
-    im2col(cols, x, n * C * H * W, g);
+    im2col(cols, P, 0, x, n * C * H * W, g);
     kernels.matmul(dwImage, dy, cols, F, K, P, false, true, 0, o, 0);
     for (let i = 0; i < F * K; i++) dw[i] += dwImage[i];
     kernels.matmul(dcols, w, dy, K, P, F, true, false, 0, 0, o, acc);
-    col2imAdd(dx, n * C * H * W, dcols, g);
+    col2imAdd(dx, n * C * H * W, dcols, P, 0, g);
   }
 }
 
@@ -138,14 +139,14 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
 }
 
 function main(): void {
-  const batch = 32;
+  const batch = 16;
   const rng = new SplitMix(1);
   const fill = (n: number) => {
     const a = new Float32Array(n);
     for (let i = 0; i < n; i++) a[i] = rng.uniform() * 2 - 1;
     return a;
   };
-  console.log(`conv forward + backward, batch ${batch}, median ms (Node ${process.version})`);
+  console.log(`conv forward + backward (dx, dw, db), batch ${batch}, median ms (Node ${process.version})`);
   for (const layer of LAYERS) {
     const g = convGeometry('bench', [batch, layer.in, layer.size, layer.size], [layer.out, layer.in, 3, 3], layer.stride, 1);
     const x = fill(batch * g.C * g.H * g.W);
@@ -153,6 +154,7 @@ function main(): void {
     const b = fill(g.F);
     const dy = fill(batch * g.F * g.P);
     const scratch = new ConvScratch();
+    const single = new ConvScratch(1);
     const acc = new Float64Array(Math.max(g.P, g.K));
     const cols = new Float32Array(g.K * g.P);
     const dcols = new Float32Array(g.K * g.P);
@@ -161,7 +163,11 @@ function main(): void {
     const runs = {
       'im2col+gemm': (r: ReturnType<typeof make>) => {
         conv2dForward(r.y, x, w, b, g, scratch);
-        conv2dBackward(r.dx, r.dw, r.db, dy, x, w, g, scratch);
+        conv2dBackward(r.dx, r.dw, r.db, dy, null, x, w, g, scratch);
+      },
+      'im2col+gemm, one image at a time': (r: ReturnType<typeof make>) => {
+        conv2dForward(r.y, x, w, b, g, single);
+        conv2dBackward(r.dx, r.dw, r.db, dy, null, x, w, g, single);
       },
       'im2col+kernels.matmul': (r: ReturnType<typeof make>) => {
         libraryForward(r.y, x, w, b, g, cols, acc);

@@ -1,14 +1,23 @@
 /**
- * The example's network: three stages of 3x3 convolution + ReLU with 2x2 max pooling between them,
- * global average pooling, a linear classifier and softmax cross-entropy. The SE variant adds an SE
- * block after each stage's ReLU (SE-Inception style: the block rescales the stage's output) and is
- * otherwise identical: the shared layers are drawn from the same seeded stream in the same order,
- * so a plain and an SE network of one seed start from the same convolution and classifier weights.
+ * The example's network: four stages of 3x3 convolution + batch norm + ReLU with 2x2 max pooling
+ * between them, global average pooling, a linear classifier and softmax cross-entropy. The SE
+ * variant adds an SE block after each stage's ReLU (the paper's SE-Inception integration: the
+ * block rescales the stage's output) and is otherwise identical: the shared layers are drawn from
+ * the same seeded stream in the same order, so a plain and an SE network of one seed start from
+ * the same convolution and classifier weights. The SE blocks are the library's `SEBlock`s, on the
+ * tape as one fused op each (`tapeForward`).
  *
  * ```
- * [N,1,28,28] -conv3x3-relu-(SE)- [N,w0,28,28] -maxpool- -conv3x3-relu-(SE)- [N,w1,14,14] -maxpool-
- *             -conv3x3-relu-(SE)- [N,w2,7,7] -avgpool- [N,w2] -linear- [N,10] -softmax CE-
+ * [N,1,28,28] conv-bn-relu (SE) [N,8,28,28]  maxpool  conv-bn-relu (SE) [N,16,14,14] maxpool
+ *             conv-bn-relu (SE) [N,32,7,7]   maxpool  conv-bn-relu (SE) [N,64,3,3]
+ *             global avgpool [N,64]  linear [N,10]  softmax cross-entropy
  * ```
+ *
+ * Why this shape (measured here, plain network, seed 1, Adam lr 0.01, batches of 16): with three
+ * stages (8, 16, 32 channels, ending at 7x7, no batch norm) it reached 94.5% after two epochs and
+ * 96.7% after six; with the fourth stage (64 channels at 3x3, about 30% more work) and batch norm,
+ * 96.6% after one epoch. Batch norm after every convolution is also what the paper's SE networks
+ * (SE-ResNet, SE-Inception) have.
  */
 import {
   Parameter,
@@ -40,12 +49,18 @@ export interface NetConfig {
   stages: readonly StageConfig[];
   /** Whether to add an SE block after each stage. */
   se: boolean;
-  /** The SE blocks' reduction ratio r (hidden = max(1, floor(C / r))), or explicit hidden widths per block. */
-  reduction: number | readonly [number, number, number];
+  /** The SE blocks' reduction ratio r: hidden = max(minHidden, floor(C / r)). */
+  reduction: number;
+  /** The fewest hidden units of an SE block (C / r is below 1 for narrow early blocks). */
+  minHidden: number;
+  /**
+   * The SE blocks' inner activation. The paper's is ReLU; this example uses SiLU (EfficientNet's
+   * SE): with 4 hidden units a ReLU block can die (all four pre-activations negative for every
+   * digit: constant gates from then on), which happened to 1 of 32 blocks in 8 short runs here.
+   */
+  seActivation: 'relu' | 'silu';
   /** Batch normalisation (with the ReLU fused in) after each convolution, which then has no bias. */
   batchNorm: boolean;
-  /** Initial value of every SE block's expanding bias b2 (0 is the library's default; gates then start near sigmoid(0) = 0.5). */
-  gateBias: number;
   /** Seed of the weights. */
   seed: number;
 }
@@ -55,11 +70,13 @@ export const DEFAULT_NET: Omit<NetConfig, 'se' | 'seed'> = {
   stages: [
     { width: 8, stride: 1, pool: true },
     { width: 16, stride: 1, pool: true },
-    { width: 32, stride: 1, pool: false },
+    { width: 32, stride: 1, pool: true },
+    { width: 64, stride: 1, pool: false },
   ],
   reduction: 16,
+  minHidden: 4,
+  seActivation: 'silu',
   batchNorm: true,
-  gateBias: 0,
 };
 
 /** The convolution layers' shapes for a network (input channels, output channels, input side, stride). */
@@ -117,13 +134,10 @@ export class MnistNet {
     this.fcWeight = new Parameter({ data: fw, shape: [CLASSES, last] }, { name: 'fc.weight' });
     this.fcBias = new Parameter({ data: fb, shape: [CLASSES] }, { name: 'fc.bias' });
     // The SE blocks have seeds of their own, so adding them changes none of the shared weights.
-    const r = config.reduction;
     this.seBlocks = config.se
       ? widths.map((channels, k) => {
-          const width = typeof r === 'number' ? { reduction: r } : { hidden: r[k] };
-          const block = new SEBlock({ channels, ...width, seed: config.seed * 1000 + k + 1 });
-          if (block.params.b2 !== null) block.params.b2.fill(config.gateBias);
-          return block;
+          const hidden = Math.max(config.minHidden, Math.floor(channels / config.reduction));
+          return new SEBlock({ channels, hidden, activation: config.seActivation, seed: config.seed * 1000 + k + 1 });
         })
       : [];
   }

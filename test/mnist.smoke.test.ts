@@ -1,0 +1,90 @@
+/**
+ * The MNIST example end to end on a few hundred real digits (a CI smoke test, not the full run):
+ * the split, a few training steps of the plain and the SE network (the loss falls), the excitation
+ * statistics, results.json's shape, the SE parameter budget, and the picture.
+ */
+import { CLASSES, loadDigits, stratifiedSplit, subset, type DigitSet } from '../examples/mnist/data.js';
+import { DEFAULT_NET, MnistNet } from '../examples/mnist/model.js';
+import { buildResults, prepareDigits, SPLIT_SEED, TEST_DIGITS } from '../examples/mnist/run.js';
+import { mnistSvg } from '../examples/mnist/svg.js';
+import { trainNet } from '../examples/mnist/train.js';
+
+const all = loadDigits();
+
+/** Every `step`-th digit of a set (the sets are in class order, so this keeps every class). */
+function everyNth(set: DigitSet, step: number): DigitSet {
+  return subset(set, Int32Array.from({ length: Math.floor(set.count / step) }, (_, i) => i * step));
+}
+
+test('the split: 10,000 digits, 2,000 held out, stratified by class, disjoint, reproducible', () => {
+  expect(all.count).toBe(10000);
+  const { train, test } = stratifiedSplit(all.labels, TEST_DIGITS, SPLIT_SEED);
+  expect(test.length).toBe(2000);
+  expect(train.length).toBe(8000);
+  const seen = new Uint8Array(all.count);
+  for (const i of [...train, ...test]) seen[i]++;
+  expect(seen.every((v) => v === 1)).toBe(true);
+  for (let d = 0; d < CLASSES; d++) {
+    const inClass = all.labels.filter((l) => l === d).length;
+    const held = Array.from(test).filter((i) => all.labels[i] === d).length;
+    expect(Math.abs(held - inClass * 0.2)).toBeLessThan(1);
+  }
+  expect(Array.from(stratifiedSplit(all.labels, TEST_DIGITS, SPLIT_SEED).test)).toEqual(Array.from(test));
+  expect(Array.from(stratifiedSplit(all.labels, TEST_DIGITS, SPLIT_SEED + 1).test)).not.toEqual(Array.from(test));
+});
+
+test('a few steps on a few hundred digits: the loss falls, excitations per class and block are computed, results.json has the issue shape', () => {
+  const { train, test } = prepareDigits(all);
+  const smallTrain = everyNth(train, 25); // 320 digits
+  const smallTest = everyNth(test, 10); // 200 digits
+  const settings = { seeds: [1], epochs: 2, batch: 16, lr: 0.01, shift: 1 };
+  const run = (se: boolean, epochs: number) =>
+    trainNet(smallTrain, smallTest, { net: { ...DEFAULT_NET, se, seed: 1 }, epochs, batch: settings.batch, lr: settings.lr, shift: settings.shift, seed: 1 });
+  const se = run(true, 2);
+  const plain = run(false, 2);
+  for (const r of [se, plain]) {
+    expect(r.epochs).toHaveLength(2);
+    expect(r.epochs[1].loss).toBeLessThan(r.epochs[0].loss);
+    expect(r.epochs[0].loss).toBeLessThan(Math.log(10) + 0.5);
+  }
+
+  // One statistics entry per SE block, with every class mean a gate value.
+  expect(plain.excitation).toHaveLength(0);
+  expect(se.excitation.map((b) => b.channels)).toEqual(DEFAULT_NET.stages.map((s) => s.width));
+  for (const b of se.excitation) {
+    expect(b.classMeans).toHaveLength(CLASSES);
+    for (const row of b.classMeans) {
+      expect(row).toHaveLength(b.channels);
+      for (const v of row) expect(v > 0 && v < 1).toBe(true);
+    }
+    expect(b.mean).toHaveLength(b.channels);
+    expect(Number.isFinite(b.betweenClassStd) && b.betweenClassStd > 0).toBe(true);
+    expect(Number.isFinite(b.withinClassStd) && b.withinClassStd > 0).toBe(true);
+  }
+
+  const results = buildResults('quick', { train: smallTrain.count, test: smallTest.count }, { plain: [plain], se: [se] }, settings, DEFAULT_NET, 1);
+  expect(results.mode).toBe('quick');
+  expect(results.digits).toEqual({ train: 320, test: 200 });
+  for (const entry of [results.plain, results.se]) {
+    expect(entry.testAccuracy).toHaveLength(1);
+    expect(entry.testAccuracy[0] >= 0 && entry.testAccuracy[0] <= 1).toBe(true);
+    expect(Number.isInteger(entry.params)).toBe(true);
+    expect(entry.secondsPerEpoch).toBeGreaterThan(0);
+  }
+  expect(JSON.parse(JSON.stringify(results)).excitation).toHaveLength(4);
+
+  const svg = mnistSvg([plain], [se]);
+  expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+  // Two heatmaps per block, a cell per class and channel.
+  const cells = 2 * CLASSES * DEFAULT_NET.stages.reduce((a, s) => a + s.width, 0);
+  expect(svg.match(/<rect x="[\d.]+" y="[\d.]+" width="\d+" height="12" fill="rgb/g)).toHaveLength(cells);
+  expect(svg.match(/<path d="M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+"/g)).toHaveLength(2);
+});
+
+test('SE adds at most 5% parameters to the example network, and nothing else changes', () => {
+  const plain = new MnistNet({ ...DEFAULT_NET, se: false, seed: 1 }).parameterCount();
+  const se = new MnistNet({ ...DEFAULT_NET, se: true, seed: 1 }).parameterCount();
+  expect(plain.se).toBe(0);
+  expect(se.total - plain.total).toBe(se.se);
+  expect(se.se / plain.total).toBeLessThanOrEqual(0.05);
+});
