@@ -14,11 +14,13 @@ export const PIXELS = 28 * 28;
 /** Digit classes. */
 export const CLASSES = 10;
 
-/** A set of digits: `images` is `[count, 1, 28, 28]` row-major, values in [0, 1]. */
+/** A set of digits: `images` is `[count, 1, 28, 28]` row-major, values in [0, 1] (or standardised). */
 export interface DigitSet {
   images: Float32Array;
   labels: Uint8Array;
   count: number;
+  /** The value of a blank pixel: 0, or its standardised value (what a shifted digit is padded with). */
+  background: number;
 }
 
 /**
@@ -55,7 +57,7 @@ export function loadDigits(folder: string = digitsFolder()): DigitSet {
     labels.fill(d, n, n + data.length / PIXELS);
     n += data.length / PIXELS;
   }
-  return { images, labels, count };
+  return { images, labels, count, background: 0 };
 }
 
 /** Copies the digits at `indices` (in that order) into a new set. */
@@ -68,7 +70,7 @@ export function subset(all: DigitSet, indices: ArrayLike<number>): DigitSet {
     images.set(all.images.subarray(j * PIXELS, (j + 1) * PIXELS), i * PIXELS);
     labels[i] = all.labels[j];
   }
-  return { images, labels, count };
+  return { images, labels, count, background: all.background };
 }
 
 /**
@@ -110,7 +112,7 @@ export function standardize(set: DigitSet, mean: number, std: number): DigitSet 
   const images = new Float32Array(set.images.length);
   const inv = 1 / std;
   for (let i = 0; i < images.length; i++) images[i] = (set.images[i] - mean) * inv;
-  return { images, labels: set.labels, count: set.count };
+  return { images, labels: set.labels, count: set.count, background: (set.background - mean) * inv };
 }
 
 /** Mean and standard deviation of all pixel values of `set` (float64 sums). */

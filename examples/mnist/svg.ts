@@ -77,9 +77,10 @@ function errorPanel(plain: RunResult[], se: RunResult[]): string {
   const px = (e: number) => x + (epochs === 1 ? w / 2 : ((e - 1) / (epochs - 1)) * w);
   const py = (err: number) => y + ((hi - Math.log10(Math.max(err, 1e-3))) / (hi - lo)) * h;
   const parts: string[] = [`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="#888"/>`];
-  for (const tick of [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50]) {
-    const l = Math.log10(tick);
-    if (l < lo || l > hi) continue;
+  let ticks = [0.1, 0.2, 0.3, 0.5, 1, 1.5, 2, 3, 5, 10, 20, 30, 50].filter((t) => Math.log10(t) >= lo && Math.log10(t) <= hi);
+  // A narrow range (one epoch, close curves) gets its two ends as ticks instead.
+  if (ticks.length < 2) ticks = [10 ** lo, 10 ** hi].map((t) => Number(t.toPrecision(2)));
+  for (const tick of ticks) {
     parts.push(`<line x1="${x}" y1="${py(tick).toFixed(1)}" x2="${x + w}" y2="${py(tick).toFixed(1)}" stroke="#e4e4e4"/>`);
     parts.push(text(x - 6, py(tick) + 4, `${tick}%`, 'text-anchor="end" font-size="11"'));
   }

@@ -68,20 +68,22 @@ function argmax(v: Float32Array, offset: number, n: number): number {
 }
 
 /**
- * Writes digit `src` of `set`, shifted by (dx, dy) pixels with zeros shifted in, to `out` at `offset`.
+ * Writes digit `src` of `set`, shifted by (dx, dy) pixels with blank pixels (`set.background`)
+ * shifted in, to `out` at `offset`.
  */
-function shiftedDigit(out: Float32Array, offset: number, set: DigitSet, src: number, dx: number, dy: number): void {
+export function shiftedDigit(out: Float32Array, offset: number, set: DigitSet, src: number, dx: number, dy: number): void {
   const from = src * PIXELS;
+  const blank = set.background;
   for (let y = 0; y < 28; y++) {
     const sy = y - dy;
     const row = offset + y * 28;
     if (sy < 0 || sy >= 28) {
-      out.fill(0, row, row + 28);
+      out.fill(blank, row, row + 28);
       continue;
     }
     for (let x = 0; x < 28; x++) {
       const sx = x - dx;
-      out[row + x] = sx >= 0 && sx < 28 ? set.images[from + sy * 28 + sx] : 0;
+      out[row + x] = sx >= 0 && sx < 28 ? set.images[from + sy * 28 + sx] : blank;
     }
   }
 }
