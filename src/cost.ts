@@ -93,8 +93,10 @@ export interface SEStageSpec {
 
 /** Options of {@link seNetworkCost} and {@link seBlockCost}: the hidden width rule of `createSEParams`, and `bias`. */
 export interface SECostOptions {
-  /** Reduction ratio r (default 16): R = max(1, floor(C / r)), or makeDivisible(C / r, divisor). */
+  /** Reduction ratio r >= 1 (default 16): R = max(1, floor(C / r)), or makeDivisible(C / r, divisor). */
   reduction?: number;
+  /** timm's `rd_ratio`, the inverse of `reduction` (see `createSEParams`). */
+  rdRatio?: number;
   /** An explicit hidden width R for every block; excludes `reduction` and `divisor`. */
   hidden?: number;
   /** Round R to a multiple of this with `makeDivisible` (timm / torchvision style). */
@@ -181,7 +183,7 @@ export interface SECost {
   perStage: SEStageCost[];
 }
 
-const OPTION_KEYS = ['reduction', 'hidden', 'divisor', 'roundLimit', 'bias'];
+const OPTION_KEYS = ['reduction', 'rdRatio', 'hidden', 'divisor', 'roundLimit', 'bias'];
 const STAGE_KEYS = ['blocks', 'channels', 'spatial'];
 
 function isPositiveInt(v: unknown): v is number {
@@ -198,11 +200,12 @@ function checkOptions(fn: string, opts: unknown): { bias: boolean; hiddenOpts: O
       throw new SEOptionError(`${fn}: unknown option '${key}' in opts; expected one of ${OPTION_KEYS.join(', ')}`);
     }
   }
-  const o = opts as SECostOptions;
+  const o: SECostOptions = { ...(opts as SECostOptions) }; // each option read once
   const bias = o.bias === undefined ? true : o.bias;
   if (typeof bias !== 'boolean') throw new SEOptionError(`${fn}: opts.bias must be true or false but is ${describeValue(o.bias)}`);
   const hiddenOpts: Omit<SECostOptions, 'bias'> = {};
   if (o.reduction !== undefined) hiddenOpts.reduction = o.reduction;
+  if (o.rdRatio !== undefined) hiddenOpts.rdRatio = o.rdRatio;
   if (o.hidden !== undefined) hiddenOpts.hidden = o.hidden;
   if (o.divisor !== undefined) hiddenOpts.divisor = o.divisor;
   if (o.roundLimit !== undefined) hiddenOpts.roundLimit = o.roundLimit;

@@ -195,7 +195,8 @@ const stageArb = fc.record({
 
 const optsArb: fc.Arbitrary<SECostOptions> = fc.oneof(
   fc.record({ reduction: fc.integer({ min: 1, max: 32 }), bias: fc.boolean() }),
-  fc.record({ reduction: fc.double({ min: 0.5, max: 20, noNaN: true }), bias: fc.boolean() }),
+  fc.record({ reduction: fc.double({ min: 1, max: 20, noNaN: true }), bias: fc.boolean() }),
+  fc.record({ rdRatio: fc.double({ min: 0.05, max: 2, noNaN: true }), bias: fc.boolean() }),
   fc.record({ hidden: fc.integer({ min: 1, max: 40 }), bias: fc.boolean() }),
   fc.record({ reduction: fc.integer({ min: 1, max: 32 }), divisor: fc.integer({ min: 1, max: 16 }), roundLimit: fc.constantFrom(0, 0.9), bias: fc.boolean() }),
   fc.record({ bias: fc.boolean() }),
