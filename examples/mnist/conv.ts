@@ -2,11 +2,13 @@
  * The example's own layer: a 2-D convolution (square kernel, stride, zero padding), channels-first,
  * written as user code on se-kernels' tape with `Tape.record`, the way a user embeds SE in their own
  * numeric code. The math lives in out-first kernels (`conv2dForward`, `conv2dBackward`) built from
- * im2col and the library's matmul kernel (`kernels.matmul`); `conv2d` puts them on a tape.
+ * im2col and a register-blocked matrix product ({@link gemm}); `conv2d` puts them on a tape.
  *
- * im2col + matmul was measured against direct loops on this example's shapes (see `bench.ts`,
- * `node build/examples/mnist/bench.js`): forward and backward together it was the faster of the two
- * on every layer, 1.5-2.5x on the 7x7 and 14x14 ones where a direct loop's inner row is short.
+ * Three ways were measured on this example's four layers, forward + backward on a batch of 16
+ * (`bench.ts`, `node build/examples/mnist/bench.js`, three runs on the idle machine): im2col + this
+ * `gemm` was the fastest or tied on every layer: 1.5-2.6x faster than im2col + the library's
+ * `kernels.matmul` on the 14x14, 7x7 and 3x3 layers (1.0-1.4x on the 28x28 one, where K is 9), and
+ * 2-5x faster than direct loops there (whose inner rows are 3 to 14 values long).
  */
 import { Parameter, SEShapeError, SETypeError, Tape, Variable } from '../../src/core.js';
 import { gemm } from './gemm.js';
