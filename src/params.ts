@@ -2,7 +2,7 @@
 import { SEOptionError, SEShapeError, SETypeError, describeValue } from './errors.js';
 import { SeededRandom } from './rng.js';
 import { typedArrayLength } from './intrinsics.js';
-import { allocFloat32, isFloat32Array, plainFloat32 } from './tensor.js';
+import { allocFloat32, detachedHint, isFloat32Array, plainFloat32 } from './tensor.js';
 
 /**
  * The weights of one SE block, in PyTorch's layout: `w1` is the reducing layer `[hidden, channels]`
@@ -277,7 +277,7 @@ function weightArray(fn: string, name: string, k: number, v: unknown): Float32Ar
 function weightLength(fn: string, name: string, k: number, v: Float32Array, length: number, R: number, C: number): Float32Array {
   const got = typedArrayLength(v);
   if (got !== length) {
-    throw new SEShapeError(`${fn}: ${name}.${WEIGHT_NAMES[k]} has length ${got} but ${weightShape(k, R, C)} needs ${length}`);
+    throw new SEShapeError(`${fn}: ${name}.${WEIGHT_NAMES[k]} has length ${got} but ${weightShape(k, R, C)} needs ${length}${detachedHint(v, got)}`);
   }
   return plainFloat32(v);
 }

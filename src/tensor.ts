@@ -188,7 +188,7 @@ export class TensorSnapshot implements CheckedTensor {
   checkData(fn: string, name: string): this {
     const length = typedArrayLength(this.data);
     if (this.lo < 0 || this.hi >= length) {
-      const detached = length === 0 && isDetachedBuffer(typedArrayBuffer(this.data)) ? ' (its buffer is detached: transferred to another thread or context)' : '';
+      const detached = detachedHint(this.data, length);
       throw new SEShapeError(
         `${fn}: ${name} with shape ${formatShape(this.shape)}, stride ${formatShape(this.stride)} and offset ${this.offset} ` +
           `addresses data[${this.lo}..${this.hi}] but ${name}.data has length ${length}${detached}`,
@@ -197,6 +197,11 @@ export class TensorSnapshot implements CheckedTensor {
     this.data = plainFloat32(this.data);
     return this;
   }
+}
+
+/** ' (its buffer is detached: ...)' when `a`, of live length `length`, lost its buffer to a transfer, else ''. */
+export function detachedHint(a: ArrayBufferView, length: number): string {
+  return length === 0 && isDetachedBuffer(typedArrayBuffer(a)) ? ' (its buffer is detached: transferred to another thread or context)' : '';
 }
 
 /** Reads and checks a tensor argument into a snapshot of its own (see {@link TensorSnapshot}). */

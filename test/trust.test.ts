@@ -5,10 +5,13 @@
  * workspace, stale and foreign caches. Each call returns the right result or throws an SEError,
  * never a wrong result, NaN-filled output or an internal TypeError.
  */
+import { execFileSync } from 'node:child_process';
+import { join, resolve } from 'node:path';
 import { runInNewContext } from 'node:vm';
 import { SEError, SEShapeError, SEStateError, SETypeError, SEWorkspace, createSEParams, seBackward, seForward } from '../src/core.js';
 import type { SEOptions, SEParams } from '../src/core.js';
 import { params64, refOptions, relativeError, seReference } from '../src/testing/index.js';
+import { requireBuild } from './build.js';
 
 const shape = [2, 6, 3, 4];
 const size = 2 * 6 * 3 * 4;
@@ -182,6 +185,28 @@ describe('each argument is read once, then validated, then used', () => {
     expect(error).toBeInstanceOf(SETypeError);
     expect(String(error)).toMatch(/seForward: x\.data must be a Float32Array/);
     expect(() => seForward({ data: xData, shape }, { ...params, w1: new Proxy(params.w1, {}) })).toThrow(SETypeError);
+  });
+
+  test('a detached buffer (transferred away) is an SEShapeError that says so, for x, params and output arrays', () => {
+    // In a child process on the built package: detaching a buffer slows every typed-array loop of
+    // the thread that does it (V8 drops a fast path), which must not leak into the other tests.
+    requireBuild();
+    const script = `
+      const core = await import(${JSON.stringify(join(resolve(__dirname, '..'), 'dist/esm/core.js'))});
+      const shape = [2, 6, 3, 4];
+      const params = core.createSEParams({ channels: 6, hidden: 3 });
+      const gone = (n) => { const a = new Float32Array(n); structuredClone(a.buffer, { transfer: [a.buffer] }); return a; };
+      const out = [];
+      for (const f of [
+        () => core.seForward({ data: gone(144), shape }, params),
+        () => core.seForward({ data: new Float32Array(144), shape }, { ...params, w1: gone(18) }),
+        () => core.seForward({ data: new Float32Array(144), shape }, params, undefined, { y: gone(144) }),
+      ]) { try { f(); out.push('no error'); } catch (e) { out.push(e.name + ': ' + e.message); } }
+      process.stdout.write(JSON.stringify(out));`;
+    const out = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 30000 })) as string[];
+    expect(out[0]).toMatch(/^SEShapeError: seForward: x with shape \[2, 6, 3, 4\].*x\.data has length 0 \(its buffer is detached/);
+    expect(out[1]).toMatch(/^SEShapeError: seForward: params\.w1 has length 0 but .* \(its buffer is detached/);
+    expect(out[2]).toMatch(/^SEShapeError: seForward: buffers\.y has length 0 but needs 144 \(its buffer is detached/);
   });
 
   test('a Float32Array from another realm is accepted and gives the same result', () => {

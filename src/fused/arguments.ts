@@ -5,7 +5,7 @@
 import { SEOptionError, SEShapeError, SETypeError, describeValue } from '../errors.js';
 import type { ResolvedSEOptions } from '../options.js';
 import { typedArrayLength } from '../intrinsics.js';
-import { formatShape, isFloat32Array, plainFloat32 } from '../tensor.js';
+import { detachedHint, formatShape, isFloat32Array, plainFloat32 } from '../tensor.js';
 
 /**
  * Checks that `value` (the argument `what`, e.g. 'buffers' or 'options') is an object whose
@@ -33,7 +33,7 @@ export function checkBufferKeys(fn: string, value: unknown, allowed: readonly st
 export function checkOutput(fn: string, name: string, out: unknown, n: number): Float32Array {
   if (!isFloat32Array(out)) throw new SETypeError(`${fn}: buffers.${name} must be a Float32Array but got ${describeValue(out)}`);
   const length = typedArrayLength(out);
-  if (length !== n) throw new SEShapeError(`${fn}: buffers.${name} has length ${length} but needs ${n}`);
+  if (length !== n) throw new SEShapeError(`${fn}: buffers.${name} has length ${length} but needs ${n}${detachedHint(out, length)}`);
   return plainFloat32(out);
 }
 

@@ -88,17 +88,19 @@ function work(gen: number): void {
   for (;;) {
     const released = Atomics.load(ctl, CTL.released);
     let waiting = false;
-    for (let i = 0; i < shares; i++) {
+    let ran = false;
+    for (let i = 0; i < shares && !ran; i++) {
       const k = (index + 1 + i) % shares;
       const state = Atomics.load(ctl, CTL.state + k);
       if (state === pending(gen)) waiting = true;
       else if (state === free(gen) && Atomics.compareExchange(ctl, CTL.state + k, free(gen), claimed(gen)) === free(gen)) {
         runClaimed(gen, k);
-        waiting = true; // look again: more may have been released meanwhile
-        break;
+        ran = true;
       }
     }
-    if (!waiting || Atomics.load(ctl, CTL.gen) !== gen || Atomics.load(ctl, CTL.stop) === 1) return;
+    if (Atomics.load(ctl, CTL.gen) !== gen || Atomics.load(ctl, CTL.stop) === 1) return;
+    if (ran) continue; // look again at once: more may have been released meanwhile
+    if (!waiting) return;
     Atomics.wait(ctl, CTL.released, released, 50);
   }
 }
