@@ -21,6 +21,7 @@ interface FaultRun {
 interface Faults {
   stacked: { forward: boolean; backward: boolean; staleA: string };
   network: { y: boolean; a: boolean; b: boolean };
+  workerShares: number;
   fedBack: boolean;
   ordinaryBackward: boolean;
   faults: Record<'exitIdle' | 'exitInShare' | 'throwUncaught' | 'outOfMemory' | 'terminate', FaultRun>;
@@ -51,6 +52,10 @@ describe('se-kernels/threads under faults and misuse', () => {
 
   test('a network with one workspace per block: forward and backward through both blocks bit-identical to seForward/seBackward', () => {
     expect(r.network).toEqual({ y: true, a: true, b: true });
+  });
+
+  test('the workers take part: over 80 split calls they run shares (the calling thread must not take them all)', () => {
+    expect(r.workerShares).toBeGreaterThan(10);
   });
 
   test("a pool's output fed back to the same pool, four times, is right; its caches work with the ordinary seBackward", () => {

@@ -71,6 +71,13 @@ const BUFFER_KEYS: readonly string[] = ['workspace'];
  */
 export const INJECT_FAULT = Symbol.for('se-kernels.threads.injectFault');
 
+/**
+ * `pool[WORKER_SHARES]()`: how many shares the pool's workers have run, for the library's own
+ * tests (that the split really runs on the workers). Not part of the API.
+ * @internal
+ */
+export const WORKER_SHARES = Symbol.for('se-kernels.threads.workerShares');
+
 /** The part of a pool its threads' listeners and its finalizer hold (never the pool itself, so a dropped pool can be collected). */
 class PoolCore {
   readonly ctl = new Int32Array(new SharedArrayBuffer(CTL_LENGTH * 4));
@@ -322,6 +329,11 @@ export class SEThreads {
   close(): void {
     this.core.shutdown('it was closed by close()');
     dropped.unregister(this.core);
+  }
+
+  /** @internal How many shares the workers have run (the library's own tests). */
+  [WORKER_SHARES](): number {
+    return Atomics.load(this.core.ctl, CTL.workerShares);
   }
 
   /** @internal Fault injection for the library's own tests. */

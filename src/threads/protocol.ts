@@ -59,6 +59,8 @@ export const CTL = {
   injectTarget: 21,
   /** Bumped (and notified) each time the calling thread releases a PENDING share. */
   released: 22,
+  /** Counts the shares the workers have run (the library's own tests check that workers take part). */
+  workerShares: 23,
   /** MAX_SHARES + 1 sample bounds: share k is samples [bounds[k], bounds[k + 1]). */
   bounds: 24,
   /** MAX_SHARES state words. */

@@ -71,6 +71,7 @@ function runClaimed(gen: number, k: number): void {
     scratch.ensure(frame.C, frame.R);
     actOnFault(takeFault(FAULT.exitInShare, FAULT.throwInShare, FAULT.outOfMemory, FAULT.slowShare));
     runShare(ctl, frame, a, a.dy, ctl[CTL.dyOffset], k, scratch);
+    Atomics.add(ctl, CTL.workerShares, 1);
     Atomics.store(ctl, CTL.state + k, done(gen));
   } catch (e) {
     writeMessage(ctl, message, `worker ${index + 1} failed on its share: ${e instanceof Error ? e.message : String(e)}`);
