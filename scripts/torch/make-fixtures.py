@@ -37,6 +37,10 @@ thread), each a safetensors file written by this script (the `safetensors` packa
                                by torch in eval mode on the activation it receives inside the
                                network for a random image batch: `golden.x`, `golden.y`, and the
                                backward of a random `golden.dy` (`golden.dx`, `golden.dw1`, ...).
+  dtypes.safetensors           every dtype torch stores in the format, made by torch's own
+                               conversions, with torch's float64 view of each; an SE block
+                               (torchvision SqueezeExcitation(16, 4)) stored in BF16 with torch's
+                               output from the upcast weights (see make_dtypes).
   optim.safetensors            optimizer trajectories: two parameters `p0` [5, 3] and `p1` [4]
                                (`p0.init`, `p1.init`), 20 steps of gradients (`p0.grads` [20, 5, 3],
                                `p1.grads` [20, 4]; set as p.grad before each step), and for every
@@ -71,6 +75,8 @@ DTYPES = {
     torch.float64: ('F64', 8),
     torch.int64: ('I64', 8),
     torch.int32: ('I32', 4),
+    torch.int16: ('I16', 2),
+    torch.int8: ('I8', 1),
     torch.uint8: ('U8', 1),
     torch.bool: ('BOOL', 1),
 }
@@ -427,6 +433,42 @@ def make_optim():
     write_safetensors(os.path.join(OUT, 'optim.safetensors'), tensors, meta)
 
 
+def make_dtypes():
+    """dtypes.safetensors: one tensor per dtype torch 1.13 can store in the format (F64, F32, F16,
+    BF16, I64, I32, I16, I8, U8, BOOL), each made by torch's own conversion `.to(dtype)` of the same
+    float64 values (so torch does the rounding, overflow and truncation), with `<name>.f64`, torch's
+    float64 view of the stored values, to check a reader against; and an SE block whose weights are
+    stored in BF16 (`bf16se.fc1.weight` ...), with `bf16se.golden.x` and torch's float32 output
+    `bf16se.golden.y` computed from the BF16 weights upcast, as a half-precision checkpoint is used."""
+    gen = torch.Generator().manual_seed(11)
+    special = torch.tensor([0.0, -0.0, 0.1, -2.5, 1.0 / 3.0, 3.14159, 65504.0, 65520.0, 1e5, 1e-5, 6e-8, 1e-40, -300.7, 255.9, 127.5, -128.7])
+    floats = torch.cat([special.double(), torch.randn(48, generator=gen, dtype=torch.float64) * 10])
+    ints = torch.cat([torch.tensor([0, 1, -1, 127, -128, 255, 32767, -32768, 2**31 - 1, -2**31, 2**40, -2**53 + 1], dtype=torch.int64),
+                      torch.randint(-1000, 1000, (20,), generator=gen, dtype=torch.int64)])
+    tensors = {}
+    for name, dtype, base in [('f64', torch.float64, floats), ('f32', torch.float32, floats), ('f16', torch.float16, floats),
+                              ('bf16', torch.bfloat16, floats), ('i64', torch.int64, ints), ('i32', torch.int32, ints.clamp(-2**31, 2**31 - 1)),
+                              ('i16', torch.int16, ints.clamp(-32768, 32767)), ('i8', torch.int8, ints.clamp(-128, 127)),
+                              ('u8', torch.uint8, ints.clamp(0, 255)), ('bool', torch.bool, ints != 0)]:
+        t = base.to(dtype).reshape(-1, 4) if base.numel() % 4 == 0 else base.to(dtype)
+        tensors[name] = t
+        tensors[name + '.f64'] = t.to(torch.float64)
+    se = SqueezeExcitation(16, 4)
+    with torch.no_grad():
+        for p in se.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+        sd = {k: v.to(torch.bfloat16) for k, v in se.state_dict().items()}
+        se.load_state_dict({k: v.to(torch.float32) for k, v in sd.items()})
+        x = torch.randn(2, 16, 5, 5, generator=gen)
+        y = se(x)
+    for k, v in sd.items():
+        tensors['bf16se.' + k] = v
+    tensors['bf16se.golden.x'] = x
+    tensors['bf16se.golden.y'] = y
+    write_safetensors(os.path.join(OUT, 'dtypes.safetensors'), tensors,
+                      base_metadata('every dtype torch 1.13 stores in the format, with torch\'s float64 view of each; an SE block stored in BF16'))
+
+
 def main():
     if not torch.__version__.startswith('1.13') or not torchvision.__version__.startswith('0.14'):
         print(f'note: written for torch 1.13 / torchvision 0.14, running torch {torch.__version__}, '
@@ -439,6 +481,7 @@ def main():
     make_torchvision_se('torchvision-se-silu-hardsigmoid', 3, nn.SiLU, nn.Hardsigmoid, 2.5)
     make_mobilenet()
     make_optim()
+    make_dtypes()
 
 
 if __name__ == '__main__':
