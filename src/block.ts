@@ -6,7 +6,7 @@ import { Parameter } from './autograd/parameter.js';
 import { squeezeExcitation, type SEVariables } from './autograd/se.js';
 import { Tape, Variable } from './autograd/tape.js';
 import { SEOptionError, SEStateError, SETypeError, describeValue, hasBrand } from './errors.js';
-import { checkBufferKeys } from './fused/arguments.js';
+import { checkKeys } from './fused/arguments.js';
 import { SECache, seBackward, seForward, SEWorkspace } from './fused/index.js';
 import { resolveSEOptions, type ResolvedSEOptions, type SEOptions } from './options.js';
 import { checkSEParams, makeSEParams, type CreateSEParamsOptions, type SEParams } from './params.js';
@@ -140,7 +140,7 @@ export class SEBlock {
     let variant: Record<string, unknown> = {};
     let reuse = false;
     if (options !== undefined) {
-      const o = checkBufferKeys(fn, options, [...OPTION_KEYS, ...BLOCK_KEYS], 'options');
+      const o = checkKeys(fn, options, [...OPTION_KEYS, ...BLOCK_KEYS], 'options');
       const parts = splitOptions(fn, o);
       variant = parts.variant;
       reuse = parts.reuse;

@@ -158,26 +158,16 @@ export class TensorSnapshot implements CheckedTensor {
       }
       start = offset;
     }
-    // Reach of the view and whether it is row-major contiguous.
-    let lo = start;
-    let hi = start;
-    let contiguous = true;
-    let dense = 1;
-    for (let k = rank - 1; k >= 0; k--) {
-      const st = hasStride ? this.stride[k] : dense;
-      this.stride[k] = st;
-      const reach = st * (own[k] - 1);
-      if (reach < 0) lo += reach;
-      else hi += reach;
-      if (own[k] !== 1 && st !== dense) contiguous = false;
-      dense *= own[k];
+    if (!hasStride) {
+      for (let k = rank - 1, dense = 1; k >= 0; k--) {
+        this.stride[k] = dense;
+        dense *= own[k];
+      }
     }
+    viewSpan(own, this.stride, start, this);
     this.data = data;
     this.offset = start;
     this.size = size;
-    this.contiguous = contiguous;
-    this.lo = lo;
-    this.hi = hi;
     return this;
   }
 
@@ -197,6 +187,36 @@ export class TensorSnapshot implements CheckedTensor {
     this.data = plainFloat32(this.data);
     return this;
   }
+}
+
+/** The elements a strided view reaches, `[lo, hi]`, and whether it is row-major contiguous. */
+export interface ViewSpan {
+  lo: number;
+  hi: number;
+  contiguous: boolean;
+}
+
+/**
+ * Fills `into` with the span of the view `offset + sum_k i_k * stride[k]` over `shape`: the
+ * lowest and highest element it addresses (a negative stride reaches below the offset), and
+ * whether it is dense row-major (axes of size 1 may have any stride). Returns `into`.
+ */
+export function viewSpan(shape: readonly number[], stride: readonly number[], offset: number, into: ViewSpan): ViewSpan {
+  let lo = offset;
+  let hi = offset;
+  let contiguous = true;
+  let dense = 1;
+  for (let k = shape.length - 1; k >= 0; k--) {
+    const reach = stride[k] * (shape[k] - 1);
+    if (reach < 0) lo += reach;
+    else hi += reach;
+    if (shape[k] !== 1 && stride[k] !== dense) contiguous = false;
+    dense *= shape[k];
+  }
+  into.lo = lo;
+  into.hi = hi;
+  into.contiguous = contiguous;
+  return into;
 }
 
 /** ' (its buffer is detached: ...)' when `a`, of live length `length`, lost its buffer to a transfer, else ''. */

@@ -13,7 +13,7 @@ import { detachedHint, formatShape, isFloat32Array, plainFloat32 } from '../tens
  * caller then reads each key it needs once.
  * @internal
  */
-export function checkBufferKeys(fn: string, value: unknown, allowed: readonly string[], what = 'buffers'): Record<string, unknown> {
+export function checkKeys(fn: string, value: unknown, allowed: readonly string[], what = 'buffers'): Record<string, unknown> {
   if (value === null || typeof value !== 'object') {
     throw new SETypeError(`${fn}: ${what} must be an object with keys among ${allowed.join(', ')} but got ${describeValue(value)}`);
   }

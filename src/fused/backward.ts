@@ -6,7 +6,7 @@
  */
 import { SEShapeError, SEStateError } from '../errors.js';
 import { formatShape, gatherDense, type FloatTensor, type PlainTensor } from '../tensor.js';
-import { checkBufferKeys, checkOutput } from './arguments.js';
+import { checkKeys, checkOutput } from './arguments.js';
 import { checkCache, checkCacheArgument, type SECache } from './cache.js';
 import { BackwardOutputs, BoundBackward, EMPTY_F32, type SEFrame } from './frame.js';
 import { setPlain, setPlainDims } from './forward.js';
@@ -271,7 +271,7 @@ export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackward
   const fn = 'seBackward';
   let wsArg: unknown, dxArg: unknown, dw1Arg: unknown, db1Arg: unknown, dw2Arg: unknown, db2Arg: unknown;
   if (buffers !== undefined) {
-    const b = checkBufferKeys(fn, buffers, BACKWARD_KEYS);
+    const b = checkKeys(fn, buffers, BACKWARD_KEYS);
     wsArg = b.workspace;
     dxArg = b.dx;
     dw1Arg = b.dw1;

@@ -8,7 +8,7 @@ import { SEStateError } from '../errors.js';
 import { resolveSEOptions, type ResolvedSEOptions, type SEOptions } from '../options.js';
 import type { SEParams } from '../params.js';
 import { gatherDense, rowMajorStrides, type FloatTensor, type PlainTensor } from '../tensor.js';
-import { checkBufferKeys, checkChannels, checkOutput } from './arguments.js';
+import { checkKeys, checkChannels, checkOutput } from './arguments.js';
 import { recordForward } from './cache.js';
 import type { SEFrame } from './frame.js';
 import { forwardSamples } from './samples.js';
@@ -176,7 +176,7 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions,
   let wsArg: unknown;
   let yArg: unknown;
   if (buffers !== undefined) {
-    const b = checkBufferKeys(fn, buffers, FORWARD_KEYS);
+    const b = checkKeys(fn, buffers, FORWARD_KEYS);
     wsArg = b.workspace;
     yArg = b.y;
   }

@@ -17,7 +17,7 @@
  */
 import { typedArrayBuffer, typedArrayByteOffset, typedArrayLength, typedArrayName } from '../intrinsics.js';
 import { SEOptionError, SEShapeError, SEStateError, SETypeError, describeValue } from '../errors.js';
-import { rowMajorStrides } from '../tensor.js';
+import { rowMajorStrides, viewSpan } from '../tensor.js';
 
 /** The largest header {@link readSafetensors} accepts, in bytes (the reference implementation's limit). */
 export const SAFETENSORS_MAX_HEADER_BYTES = 100_000_000;
@@ -915,17 +915,7 @@ function checkView(
     if (!isNonNegativeInt(offsetRaw)) throw new SEShapeError(`${fn}: ${label}.offset must be a non-negative integer but is ${describeValue(offsetRaw)}`);
     offset = offsetRaw;
   }
-  let lo = offset;
-  let hi = offset;
-  let contiguous = true;
-  let dense = 1;
-  for (let k = rank - 1; k >= 0; k--) {
-    const reach = stride[k] * (shape[k] - 1);
-    if (reach < 0) lo += reach;
-    else hi += reach;
-    if (shape[k] !== 1 && stride[k] !== dense) contiguous = false;
-    dense *= shape[k];
-  }
+  const { lo, hi, contiguous } = viewSpan(shape, stride, offset, { lo: 0, hi: 0, contiguous: true });
   if (count > 0 && (lo < 0 || hi >= length)) {
     throw new SEShapeError(
       `${fn}: ${label} with shape ${shapeText(shape)}, stride ${shapeText(stride)} and offset ${offset} ` +

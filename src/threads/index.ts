@@ -15,7 +15,7 @@
 import { cpus } from 'node:os';
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { SEOptionError, SEStateError, describeValue } from '../errors.js';
-import { checkBufferKeys } from '../fused/arguments.js';
+import { checkKeys } from '../fused/arguments.js';
 import { backwardResult, bindBackward, checkBackwardOutputs, finishBackward, planBackward } from '../fused/backward.js';
 import { recordForward, SECache } from '../fused/cache.js';
 import type { SEFrame } from '../fused/frame.js';
@@ -114,7 +114,7 @@ const dropped = new FinalizationRegistry<PoolCore>((core) => core.shutdown('the 
 function readOptions(options: unknown): { threads: number; minElements: number; timeoutMs: number; limits: ResourceLimits | undefined } {
   const fn = 'SEThreads';
   if (options === undefined) return { threads: Math.max(1, cpus().length), minElements: 2 ** 20, timeoutMs: 30000, limits: undefined };
-  const o = checkBufferKeys(fn, options, OPTION_KEYS, 'options');
+  const o = checkKeys(fn, options, OPTION_KEYS, 'options');
   const threadsArg = o.threads;
   const minArg = o.minElements;
   const timeoutArg = o.timeoutMs;
@@ -354,7 +354,7 @@ export class SEThreads {
       throw new SEStateError(`${fn}: the pool is in use by a ${this.busy} that has not returned (a call made from a getter or Proxy of its arguments?); a pool serves one call at a time`);
     }
     let wsArg: unknown;
-    if (buffers !== undefined) wsArg = checkBufferKeys(fn, buffers, BUFFER_KEYS).workspace;
+    if (buffers !== undefined) wsArg = checkKeys(fn, buffers, BUFFER_KEYS).workspace;
     const ws = acquireWorkspace(fn, wsArg === undefined ? this.workspace : wsArg);
     ws.shared = true;
     this.busy = fn;
