@@ -5,14 +5,14 @@
  * run, and `weightGradients` sums the weight gradients over the batch.
  */
 import { SEShapeError, SEStateError } from '../errors.js';
-import { formatShape, gatherDense, type FloatTensor, type PlainTensor } from '../tensor.js';
+import { formatShape, gatherDense, type FloatTensor } from '../tensor.js';
 import { checkKeys, checkOutput } from './arguments.js';
 import { checkCache, checkCacheArgument, type SECache } from './cache.js';
 import { BackwardOutputs, BoundBackward, EMPTY_F32, type SEFrame } from './frame.js';
 import { setPlain, setPlainDims } from './forward.js';
 import { backwardSamples, weightGradients } from './samples.js';
 import { viewBuffer } from '../intrinsics.js';
-import { acquireWorkspace, overlaps, releaseWorkspace, sameMemory, SEWorkspace, type SEBackwardResult } from './workspace.js';
+import { acquireWorkspace, emptyPlain, overlaps, releaseWorkspace, sameMemory, SEWorkspace, type SEBackwardResult } from './workspace.js';
 
 /** Optional buffers for `seBackward`: output arrays and/or a reusable workspace. */
 export interface SEBackwardBuffers {
@@ -255,9 +255,9 @@ export function backwardResult(r: SEBackwardResult, ws: SEWorkspace, cache: SECa
   const { C, R } = f;
   setPlain(r.dx, dx, cache.xShape);
   setPlainDims(r.dw1, ws.dw1, R, C);
-  r.db1 = f.b1 === null ? null : setPlainDims(r.db1 ?? { data: ws.db1, shape: [], stride: [], offset: 0 }, ws.db1, R, -1);
+  r.db1 = f.b1 === null ? null : setPlainDims(r.db1 ?? emptyPlain(), ws.db1, R, -1);
   setPlainDims(r.dw2, ws.dw2, C, R);
-  r.db2 = f.b2 === null ? null : setPlainDims(r.db2 ?? { data: ws.db2, shape: [], stride: [], offset: 0 }, ws.db2, C, -1);
+  r.db2 = f.b2 === null ? null : setPlainDims(r.db2 ?? emptyPlain(), ws.db2, C, -1);
   return r;
 }
 
@@ -288,13 +288,14 @@ export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackward
     const f = c.frame;
     backwardSamples(f, bound.dy, bound.dyOffset, bound.dx, bound.dG, bound.dA, 0, f.N, own.scratch);
     finishBackward(fn, own, c, outs, bound);
-    const r = ws === null ? { dx: emptyResult(), dw1: emptyResult(), db1: null, dw2: emptyResult(), db2: null } : ws.backwardResult;
+    const r = ws === null ? newBackwardResult() : ws.backwardResult;
     return backwardResult(r, own, c, bound.dx);
   } finally {
     releaseWorkspace(ws);
   }
 }
 
-function emptyResult(): PlainTensor {
-  return { data: EMPTY_F32, shape: [], stride: [], offset: 0 };
+/** A fresh result object for {@link backwardResult} to fill (calls without a workspace return one per call). @internal */
+export function newBackwardResult(): SEBackwardResult {
+  return { dx: emptyPlain(), dw1: emptyPlain(), db1: null, dw2: emptyPlain(), db2: null };
 }

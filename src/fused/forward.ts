@@ -12,7 +12,7 @@ import { checkKeys, checkChannels, checkOutput } from './arguments.js';
 import { recordForward } from './cache.js';
 import type { SEFrame } from './frame.js';
 import { forwardSamples } from './samples.js';
-import { acquireWorkspace, isShared, overlaps, releaseWorkspace, SEWorkspace, type SEForwardResult } from './workspace.js';
+import { acquireWorkspace, emptyPlain, isShared, overlaps, releaseWorkspace, SEWorkspace, type SEForwardResult } from './workspace.js';
 
 /** Optional buffers for `seForward`: an output array for y and/or a reusable workspace. */
 export interface SEForwardBuffers {
@@ -192,7 +192,7 @@ export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions,
     forwardSamples(f, y, 0, f.N, own.scratch);
     const ps = own.pSnap;
     recordForward(cache, f, own.xSnap.shape, opts, ps.w1, ps.b1, ps.w2, ps.b2, ws);
-    if (ws === null) return { y: setPlain({ data: y, shape: [], stride: [], offset: 0 }, y, cache.xShape), cache };
+    if (ws === null) return { y: setPlain(emptyPlain(), y, cache.xShape), cache };
     setPlain(ws.forwardResult.y, y, cache.xShape);
     return ws.forwardResult;
   } finally {

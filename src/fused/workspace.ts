@@ -30,7 +30,8 @@ export interface SEBackwardResult {
   db2: PlainTensor | null;
 }
 
-function emptyPlain(): PlainTensor {
+/** An empty PlainTensor for a result object to point at its data later. @internal */
+export function emptyPlain(): PlainTensor {
   return { data: EMPTY_F32, shape: [], stride: [], offset: 0 };
 }
 

@@ -16,7 +16,7 @@ import { cpus } from 'node:os';
 import { MessageChannel, Worker, type MessagePort, type ResourceLimits } from 'node:worker_threads';
 import { SEOptionError, SEStateError, describeValue } from '../errors.js';
 import { checkKeys } from '../fused/arguments.js';
-import { backwardResult, bindBackward, checkBackwardOutputs, finishBackward, planBackward } from '../fused/backward.js';
+import { backwardResult, bindBackward, checkBackwardOutputs, finishBackward, newBackwardResult, planBackward } from '../fused/backward.js';
 import { recordForward, SECache } from '../fused/cache.js';
 import type { SEFrame } from '../fused/frame.js';
 import { bindForward, planForward } from '../fused/forward.js';
@@ -315,8 +315,7 @@ export class SEThreads {
         backwardSamples(f, bound.dy, bound.dyOffset, bound.dx, bound.dG, bound.dA, 0, f.N, ws.scratch);
       }
       finishBackward(fn, ws, c, outs, bound);
-      const r: SEBackwardResult = { dx: plainTensor(bound.dx, []), dw1: plainTensor(ws.dw1, []), db1: null, dw2: plainTensor(ws.dw2, []), db2: null };
-      return backwardResult(r, ws, c, bound.dx);
+      return backwardResult(newBackwardResult(), ws, c, bound.dx);
     } catch (e) {
       if (dispatched) ws.discardBuffers();
       throw e;
