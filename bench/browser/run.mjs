@@ -14,10 +14,15 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { startServer } from './server.mjs';
 
+const USAGE = 'usage: bench/run --browser [--quick] [--shapes=8x64x56x56,1x64x32x32] [--timeout-s=900]';
 const args = process.argv.slice(2).filter((a) => a !== '--browser');
+if (args.includes('--help') || args.includes('-h')) {
+  console.log(USAGE);
+  process.exit(0);
+}
 for (const a of args) {
   if (!/^--(quick|shapes=[0-9x,]+|timeout-s=\d+)$/.test(a)) {
-    console.error(`bench browser: unknown argument ${a}\nusage: bench/run --browser [--quick] [--shapes=8x64x56x56,1x64x32x32] [--timeout-s=900]`);
+    console.error(`bench browser: unknown argument ${a}\n${USAGE}`);
     process.exit(2);
   }
 }
