@@ -5,6 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const root = new URL('../../', import.meta.url);
 
@@ -98,4 +100,33 @@ export function otherLoadMeter() {
     const wall = (performance.now() - w0) / 1000;
     return Math.max(0, (m1 - m0 - mine) / wall);
   };
+}
+
+/**
+ * One line naming a build: its package version, its checkout's commit when the build sits in a git
+ * checkout (and whether src/ had uncommitted changes there), and its path.
+ * @param {URL} distUrl a dist/esm directory
+ */
+export function buildLine(distUrl) {
+  const pkgRoot = new URL('../../', distUrl);
+  let version = 'unknown version';
+  try {
+    version = JSON.parse(readFileSync(new URL('package.json', pkgRoot), 'utf8')).version;
+  } catch {
+    // a copied dist/ without its package.json: the path says which build it is
+  }
+  const dir = fileURLToPath(pkgRoot);
+  /** @param {string[]} a */
+  const gitIn = (a) => {
+    try {
+      return execFileSync('git', ['-C', dir, ...a], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    } catch {
+      return null;
+    }
+  };
+  const top = gitIn(['rev-parse', '--show-toplevel']);
+  const own = top !== null && resolve(top) === resolve(dir);
+  const sha = own ? gitIn(['rev-parse', '--short', 'HEAD']) : null;
+  const dirty = own ? gitIn(['status', '--porcelain', '--', 'src']) : null;
+  return `se-kernels ${version}${sha ? ` @ ${sha}${dirty ? ' (src/ has uncommitted changes)' : ''}` : ''} from ${fileURLToPath(distUrl)}`;
 }
