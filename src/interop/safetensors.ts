@@ -306,6 +306,21 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/**
+ * `v` with a `Map` copied into a fresh object of own properties (its keys must be strings), so a
+ * Map is written as the entries it holds, never as an empty object. Other values are returned as
+ * they are, for the caller's own check.
+ */
+function mapAsObject<T>(fn: string, what: string, v: unknown): unknown {
+  if (!(v instanceof Map)) return v;
+  const out: Record<string, T> = {};
+  for (const [key, value] of v as Map<unknown, T>) {
+    if (typeof key !== 'string') throw new SETypeError(`${fn}: ${what} is a Map whose keys must be strings but one is ${describeValue(key)}`);
+    setOwn(out, key, value);
+  }
+  return out;
+}
+
 function isNonNegativeInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
@@ -1047,16 +1062,21 @@ function planTensor(fn: string, name: string, t: unknown): WritePlan {
  *   as BOOL, raw bytes as F4/F6 (see {@link SafetensorsPackedEntry}).
  * The 8-bit float dtypes are refused. Everything {@link readSafetensors} returns writes back, and
  * reads back identical (F16/BF16: the rounded values).
- * @param tensors the tensors by name; `__metadata__` is reserved and cannot be a name
- * @param metadata an optional string-to-string map stored as `__metadata__`
+ * @param tensorsArg the tensors by name, an object or a Map; `__metadata__` is reserved and cannot be a name
+ * @param metadataArg an optional string-to-string map (an object or a Map) stored as `__metadata__`
  * @returns the file's bytes
  * @throws SETypeError for a value that is not a tensor, an unsupported array, a dtype the array
  *   cannot hold, a BOOL element other than 0 or 1; SEShapeError for views that do not fit their
  *   data; SEOptionError for an unknown or unwritable dtype, or the name `__metadata__`
  */
-export function writeSafetensors(tensors: Readonly<Record<string, SafetensorsWriteTensor>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
+export function writeSafetensors(
+  tensorsArg: Readonly<Record<string, SafetensorsWriteTensor>> | ReadonlyMap<string, SafetensorsWriteTensor>,
+  metadataArg?: Readonly<Record<string, string>> | ReadonlyMap<string, string>,
+): Uint8Array {
   const fn = 'writeSafetensors';
-  if (!isPlainObject(tensors)) {
+  const tensors = mapAsObject<SafetensorsWriteTensor>(fn, 'tensors', tensorsArg);
+  const metadata = mapAsObject<string>(fn, 'metadata', metadataArg);
+  if (!isPlainObject(tensors) || tensors instanceof Set || ArrayBuffer.isView(tensors)) {
     throw new SETypeError(`${fn}: tensors must be an object of tensors by name but got ${describeValue(tensors)}`);
   }
   const names = Object.keys(tensors);
@@ -1078,7 +1098,7 @@ export function writeSafetensors(tensors: Readonly<Record<string, SafetensorsWri
     }
     parts.push(`"__metadata__":{${entries.join(',')}}`);
   }
-  const plans = names.map((name) => planTensor(fn, name, tensors[name]));
+  const plans = names.map((name) => planTensor(fn, name, (tensors as Record<string, unknown>)[name]));
   plans.sort((a, b) => ALL_DTYPES.indexOf(b.dtype) - ALL_DTYPES.indexOf(a.dtype) || compareCodePoints(a.name, b.name));
   let dataLength = 0;
   for (const plan of plans) {
