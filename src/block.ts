@@ -116,6 +116,8 @@ export class SEBlock {
   private cache: SECache | null = null;
   /** Whether a backward without `retainGraph` has consumed the latest forward. */
   private consumed = false;
+  /** Private copies of the weights at the latest forward (allocated once), to detect an in-place change before backward. */
+  private readonly atForward: readonly { name: string; now: Float32Array; then: Float32Array; nowBits: Int32Array; thenBits: Int32Array }[];
 
   /**
    * @param options `channels` and the rest of {@link createSEParams}'s options, the variant
@@ -158,6 +160,13 @@ export class SEBlock {
     if (p.b2 !== null && g.b2 !== null) list.push(new Parameter({ data: p.b2, shape: [C] }, { name: 'b2', grad: g.b2 }));
     this.list = Object.freeze(list);
     this.workspace = reuse ? new SEWorkspace() : null;
+    this.atForward = Object.freeze(
+      list.map((q) => {
+        const then = new Float32Array(q.data.length);
+        const bits = (a: Float32Array): Int32Array => new Int32Array(a.buffer, a.byteOffset, a.length);
+        return { name: `params.${q.name}`, now: q.data, then, nowBits: bits(q.data), thenBits: bits(then) };
+      }),
+    );
   }
 
   /**
@@ -192,6 +201,7 @@ export class SEBlock {
   forward(x: FloatTensor): PlainTensor {
     const buffers = this.workspace === null ? undefined : { workspace: this.workspace };
     const r = seForwardAs('SEBlock.forward', x, this.params, this.options, buffers);
+    for (const a of this.atForward) a.then.set(a.now);
     this.cache = r.cache;
     this.consumed = false;
     return r.y;
@@ -221,6 +231,7 @@ export class SEBlock {
           'run forward again, or pass { retainGraph: true } to the earlier backward to run backward twice (torch: retain_graph=True)',
       );
     }
+    this.checkUnmodified(fn);
     const g = seBackwardAs(fn, dy, cache, this.workspace === null ? undefined : { workspace: this.workspace });
     if (!retain) this.consumed = true;
     const grads = this.grads;
@@ -308,6 +319,26 @@ export class SEBlock {
     }
     for (const l of loads) l.target.set(l.values);
     return { missingKeys, unexpectedKeys };
+  }
+
+  /**
+   * Throws SEStateError when a weight was changed in place between the latest forward and this
+   * backward (torch: "modified by an inplace operation"). The forward keeps a private copy of the
+   * weights (one pass over them, in arrays allocated once) because users write `params.w1[i] = v`
+   * directly, which no version counter could see; see `Tape.parameter` for the tape's rule.
+   */
+  private checkUnmodified(fn: string): void {
+    for (const a of this.atForward) {
+      const now = a.nowBits;
+      const then = a.thenBits;
+      for (let i = 0; i < now.length; i++) {
+        if (now[i] === then[i]) continue;
+        throw new SEStateError(
+          `${fn}: ${a.name}, which SEBlock.forward saved for the backward, was modified in place after the forward (element ${i} was ${a.then[i]} ` +
+            `and is now ${a.now[i]}), so its gradients would be wrong; change the weights only after backward (an optimizer step), or run forward again`,
+        );
+      }
+    }
   }
 
   /** Sets every accumulated gradient to zero. */

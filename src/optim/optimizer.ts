@@ -309,7 +309,7 @@ export abstract class Optimizer<S, E = Record<string, unknown>, G = Record<strin
    * @param sd the state dict (read once; its arrays are copied)
    * @throws SETypeError / SEShapeError / SEOptionError naming the key that is wrong
    */
-  loadStateDict(sd: OptimizerStateDict<unknown, unknown>): void {
+  loadStateDict(sd: { readonly state: object; readonly param_groups: readonly object[] }): void {
     const fn = `${this.fnName}.loadStateDict`;
     if (sd === null || typeof sd !== 'object') throw new SETypeError(`${fn}: sd must be an object { state, param_groups } but got ${describeValue(sd)}`);
     const top: Record<string, unknown> = { ...sd };
