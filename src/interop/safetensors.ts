@@ -15,7 +15,7 @@
  * as empty tensors. Writing produces what the reference writes: the header padded with spaces to a
  * multiple of 8 bytes, tensors ordered by decreasing dtype alignment then by name.
  */
-import { typedArrayBuffer, typedArrayByteOffset, typedArrayLength, typedArrayName } from '../intrinsics.js';
+import { isDetachedBuffer, typedArrayBuffer, typedArrayByteOffset, typedArrayLength, typedArrayName } from '../intrinsics.js';
 import { SEOptionError, SEShapeError, SEStateError, SETypeError, describeValue } from '../errors.js';
 import { rowMajorStrides, viewSpan } from '../tensor.js';
 
@@ -552,7 +552,7 @@ function parseTensorInfo(fn: string, name: string, raw: unknown, bufferLength: n
   }
   if (end > bufferLength) {
     throw new SEShapeError(
-      `${fn}: ${label}.data_offsets [${begin}, ${end}] reach past the end of the byte buffer, which has ${bufferLength} bytes`,
+      `${fn}: ${label}.data_offsets [${begin}, ${end}] reach past the end of the byte buffer, which has ${bufferLength} bytes (the file looks truncated)`,
     );
   }
   const needBytes = (count * bits) / 8;
@@ -576,7 +576,102 @@ function checkBytes(fn: string, bytes: unknown): Uint8Array {
     const hint = bytes instanceof ArrayBuffer ? ' (wrap it: new Uint8Array(buffer))' : '';
     throw new SETypeError(`${fn}: bytes must be a Uint8Array but got ${describeValue(bytes)}${hint}`);
   }
+  // A transferred (detached) buffer has no bytes to read, and constructing a view of it throws a raw TypeError.
+  if (isDetachedBuffer(typedArrayBuffer(bytes))) {
+    throw new SEStateError(`${fn}: bytes is a Uint8Array whose buffer was detached (transferred to a worker or structuredClone'd away); read the file before transferring its buffer, or pass a copy`);
+  }
   return bytesOf(bytes, 1);
+}
+
+/**
+ * The reference reader's layout rule (huggingface/safetensors `Metadata::validate` and the buffer
+ * length check after it): the tensors, ordered by offsets, tile the byte buffer exactly, the first
+ * at 0, each starting where the previous ends (no overlap, no hole) and the last ending at the
+ * buffer's end (no trailing bytes; a header with no tensors is followed by none). Only then does a
+ * file mean one thing to every reader.
+ */
+function checkTiling(fn: string, tensors: Readonly<Record<string, SafetensorsTensorInfo>>, bufferLength: number): void {
+  const spans = Object.keys(tensors).map((name) => ({ name, begin: tensors[name].dataOffsets[0], end: tensors[name].dataOffsets[1] }));
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  let previous: string | null = null;
+  for (const t of spans) {
+    if (t.begin < at) {
+      throw new SEShapeError(
+        `${fn}: ${entryLabel(t.name)} (bytes ${t.begin} to ${t.end}) overlaps ${entryLabel(previous ?? '')}, which ends at byte ${at}; tensors must not share bytes`,
+      );
+    }
+    if (t.begin > at) {
+      const where = previous === null ? 'the start of the byte buffer' : `the end of ${entryLabel(previous)}`;
+      throw new SEShapeError(
+        `${fn}: ${entryLabel(t.name)} starts at byte ${t.begin} but ${where} is at byte ${at}: a hole of ${t.begin - at} bytes; ` +
+          'the tensors must tile the byte buffer exactly (the first at 0, each where the previous ends)',
+      );
+    }
+    at = t.end;
+    previous = t.name;
+  }
+  if (at < bufferLength) {
+    const what = previous === null ? 'the header lists no tensors but' : `the last tensor, ${entryLabel(previous)}, ends at byte ${at} but`;
+    throw new SEShapeError(`${fn}: ${what} ${bufferLength - at} more bytes follow (trailing bytes after the data, which the format does not allow)`);
+  }
+}
+
+/**
+ * Refuses a name given twice among the header's top-level keys: JSON.parse keeps the last one
+ * silently, so two readers could disagree on what the file holds (the reference refuses). Scans the
+ * raw text, already known to be valid JSON: the top-level object's keys, skipping each value.
+ */
+function checkDuplicateNames(fn: string, text: string): void {
+  let i = skipSpace(text, 0);
+  if (text[i] !== '{') return;
+  i = skipSpace(text, i + 1);
+  const seen = new Set<string>();
+  while (i < text.length && text[i] !== '}') {
+    const end = stringEnd(text, i);
+    const key: unknown = JSON.parse(text.slice(i, end));
+    if (typeof key === 'string') {
+      if (seen.has(key)) throw new SETypeError(`${fn}: the header gives ${key === '__metadata__' ? '"__metadata__"' : entryLabel(key)} twice; names must be unique`);
+      seen.add(key);
+    }
+    i = skipSpace(text, end);
+    i = skipSpace(text, valueEnd(text, skipSpace(text, i + 1))); // past ':' and the value
+    if (text[i] === ',') i = skipSpace(text, i + 1);
+  }
+}
+
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
+  return i;
+}
+
+/** The index just past the JSON string starting at `text[i]` (a '"'). */
+function stringEnd(text: string, i: number): number {
+  let j = i + 1;
+  while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+  return j + 1;
+}
+
+/** The index just past the JSON value starting at `text[i]` (valid JSON: brackets balance outside strings). */
+function valueEnd(text: string, i: number): number {
+  let depth = 0;
+  let j = i;
+  while (j < text.length) {
+    const c = text[j];
+    if (c === '"') {
+      j = stringEnd(text, j);
+      if (depth === 0) return j;
+      continue;
+    }
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      if (depth === 0) return j; // the end of the enclosing object: a scalar value ended before it
+      depth--;
+      if (depth === 0) return j + 1;
+    } else if (depth === 0 && c === ',') return j;
+    j++;
+  }
+  return j;
 }
 
 /** Parses and validates the header of `file` (already checked to be a plain Uint8Array). */
@@ -616,6 +711,7 @@ function parseHeader(fn: string, file: Uint8Array): SafetensorsHeader {
   if (!isPlainObject(json)) {
     throw new SETypeError(`${fn}: the header must be a JSON object {name: {dtype, shape, data_offsets}} but is ${describeJson(json)}`);
   }
+  checkDuplicateNames(fn, text);
   const bufferLength = file.length - dataStart;
   const metadata: Record<string, string> = {};
   const tensors: Record<string, SafetensorsTensorInfo> = {};
@@ -636,6 +732,7 @@ function parseHeader(fn: string, file: Uint8Array): SafetensorsHeader {
       setOwn(tensors, name, parseTensorInfo(fn, name, raw, bufferLength));
     }
   }
+  checkTiling(fn, tensors, bufferLength);
   return { metadata, tensors, dataStart };
 }
 
