@@ -81,7 +81,9 @@ describe('a name given twice in the header', () => {
 });
 
 test('bytes whose buffer was detached: a typed error, not a raw TypeError', () => {
-  const bytes = writeSafetensors({ a: { data: new Float32Array(4), shape: [4] } });
+  const written = writeSafetensors({ a: { data: new Float32Array(4), shape: [4] } });
+  const bytes = new Uint8Array(new ArrayBuffer(written.length));
+  bytes.set(written);
   structuredClone(bytes.buffer, { transfer: [bytes.buffer] });
   expectError(() => readSafetensors(bytes), SEStateError, 'readSafetensors', /buffer was detached/);
   expectError(() => readSafetensorsMetadata(bytes), SEStateError, 'readSafetensorsMetadata', /detached/);
