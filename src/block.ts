@@ -13,6 +13,7 @@ import { seForwardAs } from './fused/forward.js';
 import { SE_WEIGHT_CONVENTIONS, saveSEParams, seWeightKeys, stateDictRecord, type SEWeightConvention, type StateDict } from './interop/weights.js';
 import { resolveSEOptions, type ResolvedSEOptions, type SEOptions } from './options.js';
 import { checkSEParams, makeSEParams, type CreateSEParamsOptions, type SEParams } from './params.js';
+import { bumpVersion, lastWriter, versionOf } from './version.js';
 import { checkTensor, formatShape, gatherDense, type CheckedTensor, type FloatTensor, type PlainTensor } from './tensor.js';
 
 const BLOCK = Symbol.for('se-kernels.SEBlock');
@@ -117,7 +118,7 @@ export class SEBlock {
   /** Whether a backward without `retainGraph` has consumed the latest forward. */
   private consumed = false;
   /** Private copies of the weights at the latest forward (allocated once), to detect an in-place change before backward. */
-  private readonly atForward: readonly { name: string; now: Float32Array; then: Float32Array; nowBits: Int32Array; thenBits: Int32Array }[];
+  private readonly atForward: readonly { name: string; now: Float32Array; then: Float32Array; nowBits: Int32Array; thenBits: Int32Array; version: number }[];
 
   /**
    * @param options `channels` and the rest of {@link createSEParams}'s options, the variant
@@ -164,7 +165,7 @@ export class SEBlock {
       list.map((q) => {
         const then = new Float32Array(q.data.length);
         const bits = (a: Float32Array): Int32Array => new Int32Array(a.buffer, a.byteOffset, a.length);
-        return { name: `params.${q.name}`, now: q.data, then, nowBits: bits(q.data), thenBits: bits(then) };
+        return { name: `params.${q.name}`, now: q.data, then, nowBits: bits(q.data), thenBits: bits(then), version: 0 };
       }),
     );
   }
@@ -201,7 +202,10 @@ export class SEBlock {
   forward(x: FloatTensor): PlainTensor {
     const buffers = this.workspace === null ? undefined : { workspace: this.workspace };
     const r = seForwardAs('SEBlock.forward', x, this.params, this.options, buffers);
-    for (const a of this.atForward) a.then.set(a.now);
+    for (const a of this.atForward) {
+      a.then.set(a.now);
+      a.version = versionOf(a.now);
+    }
     this.cache = r.cache;
     this.consumed = false;
     return r.y;
@@ -317,18 +321,28 @@ export class SEBlock {
       const dense = gatherDense(new Float32Array(t.size), t);
       loads.push({ values: w.transpose === null ? dense : transposed(dense, w.transpose[0], w.transpose[1]), target: w.target });
     }
-    for (const l of loads) l.target.set(l.values);
+    for (const l of loads) {
+      l.target.set(l.values);
+      bumpVersion(l.target, fn);
+    }
     return { missingKeys, unexpectedKeys };
   }
 
   /**
    * Throws SEStateError when a weight was changed in place between the latest forward and this
-   * backward (torch: "modified by an inplace operation"). The forward keeps a private copy of the
-   * weights (one pass over them, in arrays allocated once) because users write `params.w1[i] = v`
-   * directly, which no version counter could see; see `Tape.parameter` for the tape's rule.
+   * backward (torch: "modified by an inplace operation"): by the library (an optimizer step,
+   * `loadStateDict`: its version count moved, and the message names the writer), or by the user's
+   * own `params.w1[i] = v`, which no count sees, so the forward also keeps a private copy of the
+   * weights (one pass over them, in arrays allocated once) compared here. See `Tape.parameter`.
    */
   private checkUnmodified(fn: string): void {
     for (const a of this.atForward) {
+      if (versionOf(a.now) !== a.version) {
+        throw new SEStateError(
+          `${fn}: ${a.name}, which SEBlock.forward saved for the backward, was modified in place by ${lastWriter(a.now) ?? 'the library'} after the forward, ` +
+            'so its gradients would be wrong; step the optimizer (or load weights) only after backward, or run forward again',
+        );
+      }
       const now = a.nowBits;
       const then = a.thenBits;
       for (let i = 0; i < now.length; i++) {

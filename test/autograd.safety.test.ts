@@ -13,6 +13,7 @@ import {
   SEStateError,
   SEOptionError,
   SETypeError,
+  SGD,
   Tape,
   createSEParams,
   linear,
@@ -65,6 +66,25 @@ describe('tape: a parameter changed in place between forward and backward', () =
     w.data[1] = kept; // written twice, but the values at backward are those of the forward
     tape2.backward(out2);
     expect(w.grad.some((v) => v !== 0)).toBe(true);
+  });
+});
+
+describe("the library's own in-place writes are counted, as torch's version counter", () => {
+  test('an optimizer step between forward and backward: the error names the writer, even when no value changed', () => {
+    const block = new SEBlock({ channels: C, reduction: 4, seed: 8 });
+    const opt = new SGD(block.parameters(), { lr: 0 }); // a step that changes no value
+    const tape = new Tape();
+    const loss = mean(block.tapeForward(tape.constant(x)));
+    opt.step();
+    expectError(() => tape.backward(loss), SEStateError, 'Tape.backward', /parameter "w1" .* op "squeezeExcitation" .* modified in place after the forward by SGD\.step/);
+    block.forward(x);
+    opt.step();
+    expectError(() => block.backward(dy), SEStateError, 'SEBlock.backward', /params\.w1, which SEBlock\.forward saved .* modified in place by SGD\.step/);
+    block.forward(x);
+    block.loadStateDict(block.stateDict());
+    expectError(() => block.backward(dy), SEStateError, 'SEBlock.backward', /by SEBlock\.loadStateDict/);
+    block.forward(x);
+    expect(() => block.backward(dy)).not.toThrow();
   });
 });
 

@@ -14,6 +14,7 @@
  * A backward is all or nothing: see {@link Tape}.
  */
 import { isOwnParameter, type Parameter } from './parameter.js';
+import { lastWriter, versionOf } from '../version.js';
 import { SEShapeError, SEStateError, SETypeError, describeThrown, describeValue, hasBrand } from '../errors.js';
 import { float32Length, isRealFloat32Array, plainFloat32Array, typedArrayName } from '../intrinsics.js';
 import { checkTensor, formatShape, gatherDense, type CheckedTensor, type FloatTensor } from '../tensor.js';
@@ -42,6 +43,8 @@ class VariableState {
   param: Parameter | null = null;
   /** For a variable made by {@link Tape.parameter}: a private copy of its values then, to detect an in-place change before backward. */
   original: Float32Array | null = null;
+  /** For a variable made by {@link Tape.parameter}: the library's write count of its values then (see `src/version.ts`). */
+  version = 0;
   constructor(
     readonly self: Variable,
     readonly tape: Tape,
@@ -432,6 +435,7 @@ export class Tape {
     const state = v[STATE];
     state.param = p;
     state.original = data.slice();
+    state.version = versionOf(data);
     this.parameters.push(state);
     return v;
   }
@@ -585,26 +589,29 @@ export class Tape {
    * was put on the tape (torch: "one of the variables needed for gradient computation has been
    * modified by an inplace operation"), naming the parameter, the op and the element.
    *
-   * Why a comparison and not only a version counter: torch bumps a tensor's version in every
-   * in-place op, but here users write `p.data[i] = v` on a plain Float32Array, which no counter
-   * sees. So {@link Tape.parameter} keeps a private copy of the values and this compares them, bit
-   * for bit, once per backward: one pass over the parameters (the cost of an optimizer step over
-   * them), never over activations. Variables from {@link Tape.variable} are not compared (they can
+   * Two checks. Torch bumps a tensor's version in every in-place op; here the library's own
+   * in-place writers (optimizer steps, `SEBlock.loadStateDict`) bump a count (`src/version.ts`),
+   * which catches them even when the values did not change, and names the writer. But users write
+   * `p.data[i] = v` on a plain Float32Array, which no counter sees, so {@link Tape.parameter} also
+   * keeps a private copy of the values and this compares them, bit for bit, once per backward: one
+   * pass over the parameters (the cost of an optimizer step over them), never over activations. Variables from {@link Tape.variable} are not compared (they can
    * be as large as the data); the fused SE op checks its input's fingerprint itself (see `SECache`).
    */
   private checkUnmodified(fn: string): void {
     for (const state of this.parameters) {
       const original = state.original;
       if (original === null) continue;
-      const i = firstChange(state.data, original);
-      if (i < 0) continue;
+      const byLibrary = versionOf(state.data) !== state.version;
+      const i = byLibrary ? -1 : firstChange(state.data, original);
+      if (!byLibrary && i < 0) continue;
       const n = this.records.length;
       const r = this.records.findIndex((rec) => rec.inputs.some((v) => v[STATE] === state));
       if (r < 0) continue; // no op used it: nothing saved it for backward
+      const how = byLibrary ? `by ${lastWriter(state.data) ?? 'the library'}` : `(element ${i} was ${original[i]} and is now ${state.data[i]})`;
       throw new SEStateError(
         `${fn}: parameter ${describeValue(state.name)} (shape ${formatShape(state.shape)}), which op ${describeValue(this.records[r].op)} ` +
-          `(record ${r + 1} of ${n}) saved for its backward, was modified in place after the forward (element ${i} was ${original[i]} and is now ` +
-          `${state.data[i]}), so its gradients would be wrong; change parameters only after backward (an optimizer step), or run the forward again on a new Tape`,
+          `(record ${r + 1} of ${n}) saved for its backward, was modified in place after the forward ${how}, so its gradients would be wrong; ` +
+          'change parameters only after backward (an optimizer step), or run the forward again on a new Tape',
       );
     }
   }

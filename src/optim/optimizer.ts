@@ -4,6 +4,7 @@
  */
 import { SEOptionError, SEShapeError, SEStateError, SETypeError, describeValue } from '../errors.js';
 import { checkTensor, formatShape, gatherDense, isFloat32Array } from '../tensor.js';
+import { bumpVersion } from '../version.js';
 
 /**
  * A parameter an optimizer updates: its values and the gradient of the loss with respect to them.
@@ -267,6 +268,7 @@ export abstract class Optimizer<S, E = Record<string, unknown>, G = Record<strin
         this.states.set(p, s);
       }
       this.update(this.datas[i], grad, s, fresh, lr);
+      bumpVersion(this.datas[i], `${this.fnName}.step`);
     }
   }
 
