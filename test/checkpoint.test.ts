@@ -215,6 +215,8 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     ['SGD Nesterov', (b) => new SGD(b.parameters(), { lr: 0.05, momentum: 0.9, nesterov: true })],
     ['Adam AMSGrad', (b) => new Adam(b.parameters(), { lr: 0.01, betas: [0.9, 0.99], amsgrad: true, weightDecay: 0.01 })],
     ['AdamW', (b) => new AdamW(b.parameters(), { lr: 0.01, weightDecay: 0.1 })],
+    ['SGD without momentum (momentum_buffer null), maximize', (b) => new SGD(b.parameters(), { lr: 0.05, weightDecay: 0.01, maximize: true })],
+    ['AdamW AMSGrad maximize', (b) => new AdamW(b.parameters(), { lr: 0.01, betas: [0.8, 0.9], amsgrad: true, maximize: true })],
   ];
 
   test.each(cases)('resume is bit-identical: %s, 4 steps, save to bytes, load fresh, 3 more == 7 uninterrupted', (_name, make) => {
@@ -237,6 +239,28 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     const names = ['w1', 'b1', 'w2', 'b2'] as const;
     for (const k of names) expect(bits(block.params[k] as Float32Array)).toEqual(bits(straight.params[k] as Float32Array));
     expect(optimizer.stateDict()).toEqual(straightOpt.stateDict());
+  });
+
+  test('resume is bit-identical wherever 6 steps are split, with the lr changed midway', () => {
+    for (let split = 0; split <= 6; split++) {
+      const run = (stopAt: number | null): SEBlock => {
+        let block = makeBlock(35);
+        let opt: CheckpointOptimizer = new Adam(block.parameters(), { lr: 0.02, amsgrad: true });
+        for (let s = 0; s < 6; s++) {
+          if (s === stopAt) {
+            const r = loadCheckpoint(saveCheckpoint(block, opt));
+            block = r.block;
+            opt = r.optimizer as CheckpointOptimizer;
+          }
+          if (s === 3) opt.lr = 0.005;
+          trainStep(block, opt, x, t);
+        }
+        return block;
+      };
+      const straight = run(null);
+      const resumed = run(split);
+      for (const k of ['w1', 'b1', 'w2', 'b2'] as const) expect(bits(resumed.params[k] as Float32Array)).toEqual(bits(straight.params[k] as Float32Array));
+    }
   });
 
   test('the file: model.* in torchvision shapes, optimizer.state.<i>.<key> in the parameter shapes, metadata JSON', () => {
