@@ -5,12 +5,16 @@
 import { Parameter } from './autograd/parameter.js';
 import { squeezeExcitation, type SEVariables } from './autograd/se.js';
 import { Tape, Variable } from './autograd/tape.js';
-import { SEOptionError, SEStateError, SETypeError, describeValue, hasBrand } from './errors.js';
+import { SEOptionError, SEShapeError, SEStateError, SETypeError, describeValue, hasBrand } from './errors.js';
 import { checkKeys } from './fused/arguments.js';
-import { SECache, seBackward, seForward, SEWorkspace } from './fused/index.js';
+import { SEWorkspace, type SECache } from './fused/index.js';
+import { seBackwardAs } from './fused/backward.js';
+import { seForwardAs } from './fused/forward.js';
+import { SE_WEIGHT_CONVENTIONS, saveSEParams, seWeightKeys, stateDictRecord, type SEWeightConvention, type StateDict } from './interop/weights.js';
 import { resolveSEOptions, type ResolvedSEOptions, type SEOptions } from './options.js';
 import { checkSEParams, makeSEParams, type CreateSEParamsOptions, type SEParams } from './params.js';
-import type { FloatTensor, PlainTensor } from './tensor.js';
+import { bumpVersion, lastWriter, versionOf } from './version.js';
+import { checkTensor, formatShape, gatherDense, type CheckedTensor, type FloatTensor, type PlainTensor } from './tensor.js';
 
 const BLOCK = Symbol.for('se-kernels.SEBlock');
 const OPTION_KEYS = ['layout', 'squeeze', 'activation', 'gate'];
@@ -23,6 +27,31 @@ export interface SEBlockBehaviour {
    * overwritten by the next forward / backward. Default false: results are fresh, safe to keep.
    */
   reuseBuffers?: boolean;
+}
+
+/** Options of {@link SEBlock.backward}. */
+export interface SEBlockBackwardOptions {
+  /**
+   * Keep the forward's saved state so that another backward of the same forward may run (torch's
+   * `retain_graph`; default false: a second backward of one forward is an SEStateError).
+   */
+  retainGraph?: boolean;
+}
+
+/** Options of {@link SEBlock.loadStateDict}. */
+export interface SEBlockLoadOptions {
+  /** Refuse missing and unexpected keys (default true, as torch's `load_state_dict`). */
+  strict?: boolean;
+  /** The names and layout of `sd` (default `'torchvision'`, what {@link SEBlock.stateDict} writes by default). */
+  convention?: SEWeightConvention;
+}
+
+/** What {@link SEBlock.loadStateDict} found, as torch's `load_state_dict` returns it. */
+export interface SEBlockLoadResult {
+  /** Keys the block has that `sd` lacks (those parameters were left as they were). */
+  missingKeys: string[];
+  /** Keys of `sd` the block does not have (ignored). */
+  unexpectedKeys: string[];
 }
 
 /** Options of `new SEBlock(...)`: {@link createSEParams}'s, the variant, and {@link SEBlockBehaviour}. */
@@ -59,6 +88,11 @@ function splitOptions(fn: string, options: unknown): { create: Record<string, un
  * - `forward(x)` runs the fused forward and keeps its cache; `backward(dy)` runs the backward of
  *   the LATEST forward, returns dx and ADDS the weight gradients into `grads` (like PyTorch's
  *   `.grad`: zero them with `zeroGrad()` or an optimizer's `zeroGrad()`).
+ * - One backward per forward, as in PyTorch: a second `backward` of the same forward would add the
+ *   gradients twice, so it throws SEStateError unless the earlier one was called with
+ *   `{ retainGraph: true }` (torch's `retain_graph=True`).
+ * - `stateDict(convention)` / `loadStateDict(sd, { strict })` exchange the weights under
+ *   PyTorch's (or timm's, Keras') names and shapes; see docs/checkpoints.md.
  * - Results are fresh arrays, safe to keep, unless the block was made with `reuseBuffers: true`
  *   (then no call allocates, and y / dx are overwritten by the next forward / backward).
  * - `parameters()` gives the {@link Parameter}s (`{ data, grad }`) the optimizers update in place.
@@ -81,6 +115,10 @@ export class SEBlock {
   private readonly list: readonly Parameter[];
   private readonly workspace: SEWorkspace | null;
   private cache: SECache | null = null;
+  /** Whether a backward without `retainGraph` has consumed the latest forward. */
+  private consumed = false;
+  /** Private copies of the weights at the latest forward (allocated once), to detect an in-place change before backward. */
+  private readonly atForward: readonly { name: string; now: Float32Array; then: Float32Array; nowBits: Int32Array; thenBits: Int32Array; version: number }[];
 
   /**
    * @param options `channels` and the rest of {@link createSEParams}'s options, the variant
@@ -123,6 +161,13 @@ export class SEBlock {
     if (p.b2 !== null && g.b2 !== null) list.push(new Parameter({ data: p.b2, shape: [C] }, { name: 'b2', grad: g.b2 }));
     this.list = Object.freeze(list);
     this.workspace = reuse ? new SEWorkspace() : null;
+    this.atForward = Object.freeze(
+      list.map((q) => {
+        const then = new Float32Array(q.data.length);
+        const bits = (a: Float32Array): Int32Array => new Int32Array(a.buffer, a.byteOffset, a.length);
+        return { name: `params.${q.name}`, now: q.data, then, nowBits: bits(q.data), thenBits: bits(then), version: 0 };
+      }),
+    );
   }
 
   /**
@@ -156,27 +201,158 @@ export class SEBlock {
    */
   forward(x: FloatTensor): PlainTensor {
     const buffers = this.workspace === null ? undefined : { workspace: this.workspace };
-    const r = seForward(x, this.params, this.options, buffers);
+    const r = seForwardAs('SEBlock.forward', x, this.params, this.options, buffers);
+    for (const a of this.atForward) {
+      a.then.set(a.now);
+      a.version = versionOf(a.now);
+    }
     this.cache = r.cache;
+    this.consumed = false;
     return r.y;
   }
 
   /**
    * The backward of the latest forward: returns dx and ADDS dW1, db1, dW2, db2 into `grads`.
+   * Once per forward unless `retainGraph` (see the class notes).
    * @param dy gradient of the loss with respect to the latest forward's y
+   * @param options `retainGraph: true` to allow another backward of the same forward
    * @returns dx (fresh unless `reuseBuffers`)
+   * @throws SEStateError before any forward, or for a second backward of one forward without `retainGraph`
    */
-  backward(dy: FloatTensor): PlainTensor {
+  backward(dy: FloatTensor, options?: SEBlockBackwardOptions): PlainTensor {
     const fn = 'SEBlock.backward';
+    let retain: unknown = false;
+    if (options !== undefined) {
+      const o = checkKeys(fn, options, ['retainGraph'], 'options');
+      if (o.retainGraph !== undefined) retain = o.retainGraph;
+      if (typeof retain !== 'boolean') throw new SEOptionError(`${fn}: options.retainGraph must be true or false but is ${describeValue(retain)}`);
+    }
     const cache = this.cache;
     if (cache === null) throw new SEStateError(`${fn}: no forward has run on this block; call forward(x) first`);
-    const g = seBackward(dy, cache, this.workspace === null ? undefined : { workspace: this.workspace });
+    if (this.consumed) {
+      throw new SEStateError(
+        `${fn}: the latest forward's backward has already run, and its gradients are already in grads; ` +
+          'run forward again, or pass { retainGraph: true } to the earlier backward to run backward twice (torch: retain_graph=True)',
+      );
+    }
+    this.checkUnmodified(fn);
+    const g = seBackwardAs(fn, dy, cache, this.workspace === null ? undefined : { workspace: this.workspace });
+    if (!retain) this.consumed = true;
     const grads = this.grads;
     addInto(grads.w1, g.dw1.data);
     addInto(grads.w2, g.dw2.data);
     if (grads.b1 !== null && g.db1 !== null) addInto(grads.b1, g.db1.data);
     if (grads.b2 !== null && g.db2 !== null) addInto(grads.b2, g.db2.data);
     return g.dx;
+  }
+
+  /**
+   * The weights as a state dict under a framework's names and shapes (fresh arrays, never aliasing
+   * the block): with the default `'torchvision'`, `fc1.weight [R, C, 1, 1]`, `fc1.bias [R]`,
+   * `fc2.weight [C, R, 1, 1]`, `fc2.bias [C]`, so `writeSafetensors(block.stateDict())` loads into
+   * `torchvision.ops.SqueezeExcitation(C, R)` with `load_state_dict(strict=True)`. Other conventions
+   * as {@link saveSEParams} writes them (`'timm'`, `'timm-efficientnet'`, `'seattention'`, `'keras'`).
+   * @param convention the names and layout (default `'torchvision'`)
+   */
+  stateDict(convention: SEWeightConvention = 'torchvision'): Record<string, PlainTensor> {
+    const fn = 'SEBlock.stateDict';
+    checkBlockConvention(fn, 'convention', convention);
+    if (convention === 'seattention' && this.params.b1 !== null) {
+      throw new SEOptionError(`${fn}: convention 'seattention' has no biases but this block has them; use 'torchvision', 'timm' or 'timm-efficientnet'`);
+    }
+    return saveSEParams(this.params, convention);
+  }
+
+  /**
+   * Copies weights from a state dict into the block's parameter arrays, in place (so optimizers and
+   * tapes holding `parameters()` see them), as torch's `load_state_dict`: every key the block has
+   * under `convention` is looked for; keys it lacks are missing, others unexpected. With `strict`
+   * (the default) either is an SETypeError listing them; without, the present ones load and the lists
+   * are returned. A tensor of the wrong shape (torchvision: exactly `[R, C, 1, 1]`, ...) is an
+   * SEShapeError in both modes. Everything is checked before any weight is written.
+   * @param sd tensors by name (an object or a Map; what `readSafetensors` or {@link SEBlock.stateDict} gives)
+   * @param options `strict` (default true) and `convention` (default `'torchvision'`)
+   * @returns the missing and unexpected keys (both empty after a strict load)
+   */
+  loadStateDict(sd: StateDict, options?: SEBlockLoadOptions): SEBlockLoadResult {
+    const fn = 'SEBlock.loadStateDict';
+    const tensors = stateDictRecord(fn, sd);
+    let strict: unknown = true;
+    let convention: unknown = 'torchvision';
+    if (options !== undefined) {
+      const o = checkKeys(fn, options, ['strict', 'convention'], 'options');
+      if (o.strict !== undefined) strict = o.strict;
+      if (o.convention !== undefined) convention = o.convention;
+    }
+    if (typeof strict !== 'boolean') throw new SEOptionError(`${fn}: options.strict must be true or false but is ${describeValue(strict)}`);
+    checkBlockConvention(fn, 'options.convention', convention);
+    const p = this.params;
+    const C = p.channels;
+    const R = p.hidden;
+    const names = seWeightKeys(convention, '');
+    const conv = convention !== 'seattention' && convention !== 'keras';
+    const keras = convention === 'keras';
+    // What each key must hold, in the convention's shape; keras kernels are the transpose.
+    const wanted: { key: string; target: Float32Array; shape: number[]; transpose: [number, number] | null }[] = [
+      { key: names.w1, target: p.w1, shape: keras ? [1, 1, C, R] : conv ? [R, C, 1, 1] : [R, C], transpose: keras ? [C, R] : null },
+      { key: names.w2, target: p.w2, shape: keras ? [1, 1, R, C] : conv ? [C, R, 1, 1] : [C, R], transpose: keras ? [R, C] : null },
+    ];
+    if (p.b1 !== null) wanted.splice(1, 0, { key: names.b1, target: p.b1, shape: [R], transpose: null });
+    if (p.b2 !== null) wanted.push({ key: names.b2, target: p.b2, shape: [C], transpose: null });
+    const keys = Object.keys(tensors);
+    const missingKeys = wanted.filter((w) => !keys.includes(w.key)).map((w) => w.key);
+    const unexpectedKeys = keys.filter((k) => !wanted.some((w) => w.key === k));
+    if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
+      const parts: string[] = [];
+      if (missingKeys.length > 0) parts.push(`missing key(s) ${keyList(missingKeys)}`);
+      if (unexpectedKeys.length > 0) parts.push(`unexpected key(s) ${keyList(unexpectedKeys)}`);
+      throw new SETypeError(
+        `${fn}: error(s) in loading the state dict (convention '${convention}', C = ${C}, R = ${R}, ${p.b1 === null ? 'no biases' : 'biases'}): ` +
+          `${parts.join('; ')}; pass { strict: false } to load the keys that match`,
+      );
+    }
+    const loads: { values: Float32Array; target: Float32Array }[] = [];
+    for (const w of wanted) {
+      if (!keys.includes(w.key)) continue;
+      const t: CheckedTensor = checkTensor(fn, `sd[${JSON.stringify(w.key)}]`, tensors[w.key]);
+      if (t.shape.length !== w.shape.length || t.shape.some((d, k) => d !== w.shape[k])) {
+        throw new SEShapeError(`${fn}: sd[${JSON.stringify(w.key)}] has shape ${formatShape(t.shape)} but this block needs ${formatShape(w.shape)}`);
+      }
+      const dense = gatherDense(new Float32Array(t.size), t);
+      loads.push({ values: w.transpose === null ? dense : transposed(dense, w.transpose[0], w.transpose[1]), target: w.target });
+    }
+    for (const l of loads) {
+      l.target.set(l.values);
+      bumpVersion(l.target, fn);
+    }
+    return { missingKeys, unexpectedKeys };
+  }
+
+  /**
+   * Throws SEStateError when a weight was changed in place between the latest forward and this
+   * backward (torch: "modified by an inplace operation"): by the library (an optimizer step,
+   * `loadStateDict`: its version count moved, and the message names the writer), or by the user's
+   * own `params.w1[i] = v`, which no count sees, so the forward also keeps a private copy of the
+   * weights (one pass over them, in arrays allocated once) compared here. See `Tape.parameter`.
+   */
+  private checkUnmodified(fn: string): void {
+    for (const a of this.atForward) {
+      if (versionOf(a.now) !== a.version) {
+        throw new SEStateError(
+          `${fn}: ${a.name}, which SEBlock.forward saved for the backward, was modified in place by ${lastWriter(a.now) ?? 'the library'} after the forward, ` +
+            'so its gradients would be wrong; step the optimizer (or load weights) only after backward, or run forward again',
+        );
+      }
+      const now = a.nowBits;
+      const then = a.thenBits;
+      for (let i = 0; i < now.length; i++) {
+        if (now[i] === then[i]) continue;
+        throw new SEStateError(
+          `${fn}: ${a.name}, which SEBlock.forward saved for the backward, was modified in place after the forward (element ${i} was ${a.then[i]} ` +
+            `and is now ${a.now[i]}), so its gradients would be wrong; change the weights only after backward (an optimizer step), or run forward again`,
+        );
+      }
+    }
   }
 
   /** Sets every accumulated gradient to zero. */
@@ -210,6 +386,25 @@ export class SEBlock {
     if (!(x instanceof Variable)) throw new SETypeError(`SEBlock.tapeForward: x must be a Variable but got ${describeValue(x)}`);
     return squeezeExcitation(x, this.variables(x.tape), this.options);
   }
+}
+
+function checkBlockConvention(fn: string, name: string, v: unknown): asserts v is SEWeightConvention {
+  if (typeof v !== 'string' || !(SE_WEIGHT_CONVENTIONS as readonly string[]).includes(v)) {
+    throw new SEOptionError(`${fn}: ${name} must be one of ${SE_WEIGHT_CONVENTIONS.map((c) => `'${c}'`).join(', ')} but is ${describeValue(v)}`);
+  }
+}
+
+/** `"a", "b" and 3 more`, for messages. */
+function keyList(keys: readonly string[]): string {
+  const shown = keys.slice(0, 8).map((k) => JSON.stringify(k.length > 80 ? `${k.slice(0, 80)}...` : k));
+  return keys.length > 8 ? `${shown.join(', ')} and ${keys.length - 8} more` : shown.join(', ');
+}
+
+/** The transpose of a row-major `[rows, cols]` matrix. */
+function transposed(src: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(src.length);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = src[i * cols + j];
+  return out;
 }
 
 function addInto(acc: Float32Array, g: Float32Array): void {

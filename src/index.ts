@@ -7,7 +7,8 @@
  */
 import ndarray from 'ndarray';
 import type { NdArray } from 'ndarray';
-import { SEBlock as CoreSEBlock } from './block.js';
+import { SEBlock as CoreSEBlock, type SEBlockBackwardOptions } from './block.js';
+import { loadCheckpointAs, type Checkpoint } from './checkpoint.js';
 import * as core from './core.js';
 import { SECache, SEWorkspace, type SEBackwardBuffers, type SEForwardBuffers } from './fused/index.js';
 import type { SEOptions } from './options.js';
@@ -70,9 +71,17 @@ export class SEBlock extends CoreSEBlock {
     return toNdArray(super.forward(x), false);
   }
   /** The backward of the latest forward (see the core `SEBlock.backward`); dx as a scijs ndarray. */
-  override backward(dy: FloatTensor): NdArray<Float32Array> {
-    return toNdArray(super.backward(dy), false);
+  override backward(dy: FloatTensor, options?: SEBlockBackwardOptions): NdArray<Float32Array> {
+    return toNdArray(super.backward(dy, options), false);
   }
+}
+
+/**
+ * Reads a checkpoint (see the core `loadCheckpoint`); the block is this entry's {@link SEBlock}.
+ * @param bytes the file's bytes, from `saveCheckpoint`
+ */
+export function loadCheckpoint(bytes: Uint8Array): Checkpoint<SEBlock> {
+  return loadCheckpointAs('loadCheckpoint', SEBlock, bytes);
 }
 
 /**

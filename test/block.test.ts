@@ -41,7 +41,7 @@ describe('SEBlock', () => {
     const ref = seForward(x, block.params, { activation: 'silu', gate: 'hardSigmoid' });
     const refG = seBackward(dy, ref.cache);
     same(block.forward(x).data, ref.y.data);
-    same(block.backward(dy).data, refG.dx.data);
+    same(block.backward(dy, { retainGraph: true }).data, refG.dx.data);
     same(block.grads.w1, refG.dw1.data);
     block.backward(dy);
     same(block.grads.w2, Array.from(refG.dw2.data, (v) => Math.fround(v + v)));

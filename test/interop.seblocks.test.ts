@@ -270,7 +270,7 @@ describe('listSEBlocks: what only looks like an SE block', () => {
   });
 
   test.each<[string, unknown, typeof SEError, RegExp]>([
-    ['tensors null', null, SETypeError, /tensors must be an object of tensors by name but got null/],
+    ['tensors null', null, SETypeError, /tensors must be an object \(or a Map\) of tensors by name but got null/],
     ['tensors an array', [], SETypeError, /tensors must be an object/],
     ['a float32 SE weight whose data is too short', { 'se.fc1.weight': { data: new Float32Array(3), shape: [2, 4] }, 'se.fc2.weight': ramp([4, 2]) }, SEShapeError, /tensors\["se\.fc1\.weight"\]/],
   ])('%s', (_, tensors, cls, pattern) => {

@@ -307,7 +307,7 @@ describe('loadSEParams: errors', () => {
   });
 
   test.each<[string, unknown, unknown, typeof SEError, RegExp]>([
-    ['tensors null', null, undefined, SETypeError, /tensors must be an object of tensors by name but got null/],
+    ['tensors null', null, undefined, SETypeError, /tensors must be an object \(or a Map\) of tensors by name but got null/],
     ['tensors an array', [], undefined, SETypeError, /tensors must be an object/],
     ['opts a string', {}, 'timm', SETypeError, /opts must be an object/],
     ['an unknown option', {}, { prefx: 'a.' }, SEOptionError, /unknown option 'prefx'; expected one of prefix, convention, channels, hidden, bias/],

@@ -52,6 +52,29 @@ thread), each a safetensors file written by this script (the `safetensors` packa
                                ([[step, lr], ...]: set param_groups' lr before that step, 0-based),
                                p1_none_steps (steps at which p1.grad is None)}.
 
+  checkpoint-torch-adam.safetensors, checkpoint-torch-sgd.safetensors
+                               checkpoints in se-kernels' one-file layout (docs/checkpoints.md:
+                               `model.*` tensors, `optimizer.state.<i>.<key>` tensors, metadata
+                               `model` and `optimizer` JSON) of a `SqueezeExcitation(6, 3)` trained
+                               by torch for 3 steps (loss 0.5 * sum((y - t)^2)) with Adam (AMSGrad,
+                               weight decay) and with SGD (momentum, dampening), converted from
+                               torch's own `state_dict()`s key for key.
+  checkpoint-torch.golden.safetensors
+                               the batch `x` [2, 6, 3, 3] and target `t` of those runs, and for each
+                               run (`adam`, `sgd`) torch's gradients (`<run>.grads.<key>` [3, ...])
+                               and weights (`<run>.after.<key>` [3, ...]) at each of the 3 steps
+                               after the checkpoint, key one of fc1.weight, fc1.bias, ... .
+  js-continued.safetensors     what torch does with files se-kernels wrote (test/fixtures/torch/js-*,
+                               written and checked by test/torch.checkpoint.test.ts): `block.y`,
+                               `js-block.safetensors` (a `block.stateDict()`) loaded into
+                               SqueezeExcitation with load_state_dict(strict=True) and run on
+                               `js-inputs.safetensors`' `x`; for `adam` and `sgd`, the checkpoints
+                               `js-checkpoint-<run>.safetensors` loaded into a SqueezeExcitation and
+                               torch.optim (strict, load_state_dict) and stepped 3 more times on
+                               `x`, `t`: `<run>.y` (the loaded model's output) and `<run>.after.<key>`.
+
+Run `make-fixtures.py checkpoints` to (re)write only the checkpoint files.
+
 Every file's metadata also records `torch` and `torchvision` versions and a `description`. The
 `golden.*` names use the library's w1/b1/w2/b2 naming; metadata `golden` maps each to torch's name.
 """
@@ -469,6 +492,162 @@ def make_dtypes():
                       base_metadata('every dtype torch 1.13 stores in the format, with torch\'s float64 view of each; an SE block stored in BF16'))
 
 
+# ---------------------------------------------------------------------------------------------
+# 7. Checkpoints: se-kernels' one-file layout, torch -> se-kernels and se-kernels -> torch
+
+CKPT_C, CKPT_R, CKPT_STEPS = 6, 3, 3
+TORCH_DTYPE = {'F32': torch.float32}
+
+
+def read_safetensors(path):
+    """A minimal reader of F32 safetensors files (what se-kernels writes here): tensors, metadata."""
+    with open(path, 'rb') as f:
+        raw = f.read()
+    (n,) = struct.unpack('<Q', raw[:8])
+    header = json.loads(raw[8:8 + n].decode('utf-8'))
+    body = raw[8 + n:]
+    metadata = header.pop('__metadata__', {})
+    tensors = {}
+    for name, info in header.items():
+        b, e = info['data_offsets']
+        assert info['dtype'] == 'F32', name
+        tensors[name] = torch.frombuffer(bytearray(body[b:e]), dtype=torch.float32).reshape(info['shape']).clone()
+    return tensors, metadata
+
+
+CKPT_ACT = {'relu': nn.ReLU, 'silu': nn.SiLU}
+CKPT_GATE = {'sigmoid': nn.Sigmoid, 'hardSigmoid': nn.Hardsigmoid}
+
+
+def ckpt_model(meta_model):
+    """torchvision's SqueezeExcitation for a checkpoint's `model` metadata."""
+    assert meta_model['layout'] == 'channels-first' and meta_model['squeeze'] == 'avg' and meta_model['bias']
+    return SqueezeExcitation(meta_model['channels'], meta_model['hidden'],
+                             activation=CKPT_ACT[meta_model['activation']], scale_activation=CKPT_GATE[meta_model['gate']])
+
+
+def ckpt_step(model, opt, x, t):
+    """One step of loss 0.5 * sum((y - t)^2); returns the gradients it used."""
+    opt.zero_grad()
+    loss = 0.5 * ((model(x) - t) ** 2).sum()
+    loss.backward()
+    grads = {k: p.grad.detach().clone() for k, p in model.named_parameters()}
+    opt.step()
+    return grads
+
+
+def to_checkpoint(model, opt, cls_name):
+    """torch's state dicts in se-kernels' layout: `model.*` and `optimizer.state.<i>.<key>` tensors,
+    tensors' scalars (step) and param_groups in metadata JSON, key for key."""
+    tensors = {'model.' + k: v.detach().clone() for k, v in model.state_dict().items()}
+    sd = opt.state_dict()
+    scalars = {}
+    for i, st in sd['state'].items():
+        kept = {}
+        for k, v in st.items():
+            if k == 'step':
+                kept[k] = int(v.item())
+            elif v is None:
+                kept[k] = None
+            else:
+                tensors[f'optimizer.state.{i}.{k}'] = v.detach().clone()
+        scalars[str(i)] = kept
+    groups = [{k: list(v) if isinstance(v, tuple) else v for k, v in g.items()} for g in sd['param_groups']]
+    meta = {
+        'format': 'pt',
+        'se-kernels.checkpoint': '1',
+        'model': json.dumps({'convention': 'torchvision', 'channels': CKPT_C, 'hidden': CKPT_R, 'bias': True,
+                             'layout': 'channels-first', 'squeeze': 'avg', 'activation': 'relu', 'gate': 'sigmoid'}),
+        'optimizer': json.dumps({'class': cls_name, 'param_groups': groups, 'state': scalars}),
+        'torch': torch.__version__,
+        'generator': 'scripts/torch/make-fixtures.py',
+    }
+    return tensors, meta
+
+
+def from_checkpoint(path):
+    """A checkpoint se-kernels wrote, loaded into torchvision's SqueezeExcitation (strict) and torch.optim."""
+    tensors, meta = read_safetensors(path)
+    m = json.loads(meta['model'])
+    model = ckpt_model(m)
+    model.load_state_dict({k[len('model.'):]: v for k, v in tensors.items() if k.startswith('model.')}, strict=True)
+    o = json.loads(meta['optimizer'])
+    group = dict(o['param_groups'][0])
+    group.pop('decoupled_weight_decay', None)
+    if 'betas' in group:
+        group['betas'] = tuple(group['betas'])
+    state = {}
+    for i, scal in o['state'].items():
+        st = {}
+        for k, v in scal.items():
+            st[k] = torch.tensor(float(v)) if k == 'step' else v
+        state[int(i)] = st
+    for name, v in tensors.items():
+        if name.startswith('optimizer.state.'):
+            _, _, i, k = name.split('.', 3)
+            state.setdefault(int(i), {})[k] = v
+    opt = getattr(torch.optim, o['class'])(model.parameters(), lr=group['lr'])
+    opt.load_state_dict({'state': state, 'param_groups': [group]})
+    return model, opt
+
+
+def make_checkpoints():
+    gen = torch.Generator().manual_seed(17)
+    x = torch.randn(2, CKPT_C, 3, 3, generator=gen)
+    t = torch.rand(2, CKPT_C, 3, 3, generator=gen)
+    init = SqueezeExcitation(CKPT_C, CKPT_R)
+    with torch.no_grad():
+        for p in init.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen) * 0.5)
+    golden = {'x': x, 't': t}
+    runs = [('adam', 'Adam', {'lr': 0.01, 'betas': (0.9, 0.99), 'amsgrad': True, 'weight_decay': 0.01}),
+            ('sgd', 'SGD', {'lr': 0.05, 'momentum': 0.9, 'dampening': 0.1})]
+    for name, cls_name, options in runs:
+        model = SqueezeExcitation(CKPT_C, CKPT_R)
+        model.load_state_dict(init.state_dict())
+        opt = getattr(torch.optim, cls_name)(model.parameters(), **options)
+        for _ in range(CKPT_STEPS):
+            ckpt_step(model, opt, x, t)
+        tensors, meta = to_checkpoint(model, opt, cls_name)
+        meta['description'] = f'SqueezeExcitation({CKPT_C}, {CKPT_R}) and torch.optim.{cls_name}{options} after {CKPT_STEPS} steps, in se-kernels checkpoint layout'
+        write_safetensors(os.path.join(OUT, f'checkpoint-torch-{name}.safetensors'), tensors, meta)
+        after = {k: [] for k, _ in model.named_parameters()}
+        grads = {k: [] for k in after}
+        for _ in range(CKPT_STEPS):
+            g = ckpt_step(model, opt, x, t)
+            for k, p in model.named_parameters():
+                after[k].append(p.detach().clone())
+                grads[k].append(g[k])
+        for k in after:
+            golden[f'{name}.after.{k}'] = torch.stack(after[k])
+            golden[f'{name}.grads.{k}'] = torch.stack(grads[k])
+    write_safetensors(os.path.join(OUT, 'checkpoint-torch.golden.safetensors'), golden,
+                      base_metadata(f'batch, target, and torch\'s gradients and weights for {CKPT_STEPS} steps after checkpoint-torch-*.safetensors'))
+
+    # se-kernels -> torch: files the tests wrote.
+    inputs, _ = read_safetensors(os.path.join(OUT, 'js-inputs.safetensors'))
+    jx, jt = inputs['x'], inputs['t']
+    out = {}
+    block_sd, _ = read_safetensors(os.path.join(OUT, 'js-block.safetensors'))
+    block = SqueezeExcitation(CKPT_C, CKPT_R)
+    block.load_state_dict(block_sd, strict=True)
+    with torch.no_grad():
+        out['block.y'] = block(jx)
+    for name in ('adam', 'sgd'):
+        model, opt = from_checkpoint(os.path.join(OUT, f'js-checkpoint-{name}.safetensors'))
+        with torch.no_grad():
+            out[f'{name}.y'] = model(jx)
+        after = {k: [] for k, _ in model.named_parameters()}
+        for _ in range(CKPT_STEPS):
+            ckpt_step(model, opt, jx, jt)
+            for k, p in model.named_parameters():
+                after[k].append(p.detach().clone())
+        for k in after:
+            out[f'{name}.after.{k}'] = torch.stack(after[k])
+    write_safetensors(os.path.join(OUT, 'js-continued.safetensors'), out,
+                      base_metadata(f'torch running files se-kernels wrote (js-*.safetensors): outputs, and {CKPT_STEPS} more optimizer steps'))
+
+
 def main():
     if not torch.__version__.startswith('1.13') or not torchvision.__version__.startswith('0.14'):
         print(f'note: written for torch 1.13 / torchvision 0.14, running torch {torch.__version__}, '
@@ -476,12 +655,16 @@ def main():
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
     os.makedirs(OUT, exist_ok=True)
+    if sys.argv[1:] == ['checkpoints']:
+        make_checkpoints()
+        return
     make_seattention()
     make_torchvision_se('torchvision-se', 2, None, None, 2.0)
     make_torchvision_se('torchvision-se-silu-hardsigmoid', 3, nn.SiLU, nn.Hardsigmoid, 2.5)
     make_mobilenet()
     make_optim()
     make_dtypes()
+    make_checkpoints()
 
 
 if __name__ == '__main__':

@@ -1,7 +1,7 @@
 /**
  * Parameters: trainable tensors that outlive tapes, as PyTorch's `nn.Parameter`.
  */
-import { SEShapeError, SETypeError, describeValue, hasBrand } from '../errors.js';
+import { SEShapeError, SEStateError, SETypeError, describeValue, hasBrand } from '../errors.js';
 import { typedArrayLength } from '../intrinsics.js';
 import { checkTensor, formatShape, gatherDense, type FloatTensor } from '../tensor.js';
 
@@ -22,7 +22,8 @@ export interface ParameterOptions {
  * (`SGD`, `Adam`) update, and what `tape.parameter(p)` puts on a tape. A backward that reaches it
  * ADDS into `p.grad` (like PyTorch's `.grad`), so gradients of several backwards accumulate until
  * an optimizer's `zeroGrad()`. `data` is used without copying (a dense tensor's own buffer); an
- * optimizer step updates it in place.
+ * optimizer step updates it in place. A `grad` sharing memory with `data` is refused (here and by
+ * `tape.parameter`); see `Tape.parameter` for the other autograd safety rules.
  */
 export class Parameter {
   /** @internal Brand recognised by `instanceof` across copies of the package. */
@@ -65,6 +66,10 @@ export class Parameter {
     } else {
       const g = checkTensor(fn, 'options.grad', { data: grad as Float32Array, shape: [t.size] }, 1, 1);
       if (g.data.length !== t.size) throw new SEShapeError(`${fn}: options.grad has length ${g.data.length} but the values ${formatShape(this.shape)} need ${t.size}`);
+      const d = this.data;
+      if (g.data.buffer === d.buffer && g.data.byteOffset < d.byteOffset + d.byteLength && d.byteOffset < g.data.byteOffset + g.data.byteLength) {
+        throw new SEStateError(`${fn}: options.grad shares memory with the values; a backward would add the gradient into them. Give the gradient its own array`);
+      }
       this.grad = g.data;
     }
     this.name = name;

@@ -14,6 +14,7 @@
  * A backward is all or nothing: see {@link Tape}.
  */
 import { isOwnParameter, type Parameter } from './parameter.js';
+import { lastWriter, versionOf } from '../version.js';
 import { SEShapeError, SEStateError, SETypeError, describeThrown, describeValue, hasBrand } from '../errors.js';
 import { float32Length, isRealFloat32Array, plainFloat32Array, typedArrayName } from '../intrinsics.js';
 import { checkTensor, formatShape, gatherDense, type CheckedTensor, type FloatTensor } from '../tensor.js';
@@ -38,8 +39,12 @@ class VariableState {
   staged: Float32Array | null = null;
   /** The tape that made the variable and recognises it (set once, by that tape); null for a Variable constructed directly. */
   owner: Tape | null = null;
-  /** For a variable made by {@link Tape.parameter}: the parameter's gradient buffer, which a successful backward adds into. */
-  sink: Float32Array | null = null;
+  /** For a variable made by {@link Tape.parameter}: the parameter, whose `grad` (as it is when the backward publishes) a successful backward adds into. */
+  param: Parameter | null = null;
+  /** For a variable made by {@link Tape.parameter}: a private copy of its values then, to detect an in-place change before backward. */
+  original: Float32Array | null = null;
+  /** For a variable made by {@link Tape.parameter}: the library's write count of its values then (see `src/version.ts`). */
+  version = 0;
   constructor(
     readonly self: Variable,
     readonly tape: Tape,
@@ -136,17 +141,47 @@ export class Variable {
 
 /**
  * The one place where gradients reach variables, once a backward's whole reverse walk has
- * succeeded: the variable's gradient becomes its staged buffer (a fresh array it then owns), and a
- * parameter's variable also ADDS it into the parameter's gradient buffer (which lives across
- * tapes, like PyTorch's `.grad`). It writes the fields itself, so an own `grad` property defined on
- * the object cannot intercept it, and it cannot fail.
+ * succeeded and every parameter's gradient buffer has been read and checked
+ * ({@link parameterGradient}): the variable's gradient becomes its staged buffer (a fresh array it
+ * then owns), and a parameter's variable also ADDS it into `sink`, the parameter's `grad` as it is
+ * now (which lives across tapes, like PyTorch's `.grad`). It writes the fields itself, so an own
+ * `grad` property defined on the object cannot intercept it, and it cannot fail.
  */
-function publishGradient(state: VariableState): void {
+function publishGradient(state: VariableState, sink: Float32Array | null): void {
   const g = state.staged;
   state.grad = g;
   state.staged = null;
-  const sink = state.sink;
   if (sink !== null && g !== null) for (let i = 0; i < g.length; i++) sink[i] += g[i];
+}
+
+/** Whether two typed arrays share any byte of memory. */
+function sharesMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
+  return a.buffer === b.buffer && a.byteLength > 0 && b.byteLength > 0 && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+}
+
+/**
+ * A parameter's gradient buffer as it is now (read once): a Float32Array of the data's length that
+ * shares no memory with the data (a backward adding into it would change the values), else an
+ * SEStateError (SETypeError for a wrong type) naming the parameter. `when` says at which call.
+ */
+function parameterGradient(fn: string, p: Parameter, data: Float32Array, name: string, when: string): Float32Array {
+  const grad: unknown = p.grad;
+  if (!isRealFloat32Array(grad)) throw new SETypeError(`${fn}: parameter ${describeValue(name)} has grad ${describeValue(grad)} ${when}; expected a Float32Array(${data.length})`);
+  if (grad.length !== data.length) {
+    throw new SEShapeError(`${fn}: parameter ${describeValue(name)} has a grad of length ${grad.length} ${when} but its data has ${data.length} elements`);
+  }
+  if (sharesMemory(grad, data)) {
+    throw new SEStateError(`${fn}: parameter ${describeValue(name)} has a grad that shares memory with its own data ${when}; a backward would add the gradient into the values. Give it its own array`);
+  }
+  return grad;
+}
+
+/** The first index where two equal-length arrays differ bit for bit (NaN payloads and -0 count), or -1. */
+function firstChange(now: Float32Array, then: Float32Array): number {
+  const a = new Int32Array(now.buffer, now.byteOffset, now.length);
+  const b = new Int32Array(then.buffer, then.byteOffset, then.length);
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
 }
 
 /** A typed array an op may save for its backward: Float32Array values, integer indices, and so on. */
@@ -331,6 +366,9 @@ export class Tape {
   /** Set when a backward failed: what went wrong, for the messages of later calls. */
   private failure: string | null = null;
 
+  /** The variables made by {@link Tape.parameter}, in order. */
+  private readonly parameters: VariableState[] = [];
+
   /** Number of ops recorded so far. */
   get length(): number {
     return this.records.length;
@@ -377,14 +415,28 @@ export class Tape {
    * ADDS the variable's gradient into `p.grad` (besides setting the variable's own `grad`), so one
    * Parameter serves a new tape every step and the optimizers see its gradient. A parameter may be
    * put on a tape more than once; each variable adds its share.
+   *
+   * Safety, as PyTorch's autograd (see {@link Tape.backward}): the gradient goes into the `grad`
+   * the parameter has when the backward publishes it (one replaced by a fresh array in between
+   * receives it); a `grad` sharing memory with the parameter's own `data` is refused here and at
+   * backward; and the values are copied privately here, so that a backward after they were changed
+   * in place throws instead of silently using the new values.
    * @param p the parameter (made by this copy of se-kernels)
+   * @throws SEStateError when `p.grad` shares memory with `p.data`
    */
   parameter(p: Parameter): Variable {
     const fn = 'Tape.parameter';
     this.assertOpen(fn, '');
     if (!isOwnParameter(p)) throw new SETypeError(`${fn}: p must be a Parameter (the object itself, made by this copy of se-kernels) but got ${describeValue(p)}`);
-    const v = this.adopt(new Variable(this, p.data, p.shape, true, p.name));
-    v[STATE].sink = p.grad;
+    const data = p.data;
+    const name = p.name;
+    parameterGradient(fn, p, data, name, 'when put on the tape');
+    const v = this.adopt(new Variable(this, data, p.shape, true, name));
+    const state = v[STATE];
+    state.param = p;
+    state.original = data.slice();
+    state.version = versionOf(data);
+    this.parameters.push(state);
     return v;
   }
 
@@ -519,14 +571,49 @@ export class Tape {
     const lossState = loss[STATE];
     lossState.staged = start;
     const reached: VariableState[] = [lossState];
+    let sinks: (Float32Array | null)[];
     try {
+      this.checkUnmodified(fn);
       this.walk(fn, reached);
+      sinks = reached.map((r) => (r.param === null ? null : parameterGradient(fn, r.param, r.data, r.name, 'at backward')));
     } catch (e) {
       for (let i = 0; i < reached.length; i++) reached[i].staged = null;
       this.failure = describeThrown(e);
       throw e;
     }
-    for (let i = 0; i < reached.length; i++) publishGradient(reached[i]);
+    for (let i = 0; i < reached.length; i++) publishGradient(reached[i], sinks[i]);
+  }
+
+  /**
+   * Throws SEStateError when a parameter an op saved for backward was changed in place since it
+   * was put on the tape (torch: "one of the variables needed for gradient computation has been
+   * modified by an inplace operation"), naming the parameter, the op and the element.
+   *
+   * Two checks. Torch bumps a tensor's version in every in-place op; here the library's own
+   * in-place writers (optimizer steps, `SEBlock.loadStateDict`) bump a count (`src/version.ts`),
+   * which catches them even when the values did not change, and names the writer. But users write
+   * `p.data[i] = v` on a plain Float32Array, which no counter sees, so {@link Tape.parameter} also
+   * keeps a private copy of the values and this compares them, bit for bit, once per backward: one
+   * pass over the parameters (the cost of an optimizer step over them), never over activations. Variables from {@link Tape.variable} are not compared (they can
+   * be as large as the data); the fused SE op checks its input's fingerprint itself (see `SECache`).
+   */
+  private checkUnmodified(fn: string): void {
+    for (const state of this.parameters) {
+      const original = state.original;
+      if (original === null) continue;
+      const byLibrary = versionOf(state.data) !== state.version;
+      const i = byLibrary ? -1 : firstChange(state.data, original);
+      if (!byLibrary && i < 0) continue;
+      const n = this.records.length;
+      const r = this.records.findIndex((rec) => rec.inputs.some((v) => v[STATE] === state));
+      if (r < 0) continue; // no op used it: nothing saved it for backward
+      const how = byLibrary ? `by ${lastWriter(state.data) ?? 'the library'}` : `(element ${i} was ${original[i]} and is now ${state.data[i]})`;
+      throw new SEStateError(
+        `${fn}: parameter ${describeValue(state.name)} (shape ${formatShape(state.shape)}), which op ${describeValue(this.records[r].op)} ` +
+          `(record ${r + 1} of ${n}) saved for its backward, was modified in place after the forward ${how}, so its gradients would be wrong; ` +
+          'change parameters only after backward (an optimizer step), or run the forward again on a new Tape',
+      );
+    }
   }
 
   /** The reverse walk: runs each reached record's backward and adds its gradients into the inputs' staged slots. */

@@ -268,7 +268,14 @@ export function backwardResult(r: SEBackwardResult, ws: SEWorkspace, cache: SECa
  * @param buffers optional output arrays and/or a reusable {@link SEWorkspace}
  */
 export function seBackward(dy: FloatTensor, cache: SECache, buffers?: SEBackwardBuffers): SEBackwardResult {
-  const fn = 'seBackward';
+  return seBackwardAs('seBackward', dy, cache, buffers);
+}
+
+/**
+ * {@link seBackward} whose messages name `fn`, the method the user called (`SEBlock.backward`).
+ * @internal
+ */
+export function seBackwardAs(fn: string, dy: FloatTensor, cache: SECache, buffers?: SEBackwardBuffers): SEBackwardResult {
   let wsArg: unknown, dxArg: unknown, dw1Arg: unknown, db1Arg: unknown, dw2Arg: unknown, db2Arg: unknown;
   if (buffers !== undefined) {
     const b = checkKeys(fn, buffers, BACKWARD_KEYS);

@@ -39,16 +39,15 @@ export function planForward(fn: string, ws: SEWorkspace, x: unknown, params: unk
   return opts;
 }
 
-/** True when `buf` (whole) shares memory with x's elements or a parameter array. */
-function readByForward(buf: Float32Array, x: Float32Array, xLo: number, xHi: number, w1: Float32Array, b1: Float32Array | null, w2: Float32Array, b2: Float32Array | null): boolean {
+/** The name of the first array the forward reads that `buf` (whole) shares memory with (`x.data`, `params.w1`, ...), or null. */
+function readByForward(buf: Float32Array, x: Float32Array, xLo: number, xHi: number, w1: Float32Array, b1: Float32Array | null, w2: Float32Array, b2: Float32Array | null): string | null {
   const last = buf.length - 1;
-  return (
-    overlaps(buf, 0, last, x, xLo, xHi) ||
-    overlaps(buf, 0, last, w1, 0, w1.length - 1) ||
-    overlaps(buf, 0, last, w2, 0, w2.length - 1) ||
-    (b1 !== null && overlaps(buf, 0, last, b1, 0, b1.length - 1)) ||
-    (b2 !== null && overlaps(buf, 0, last, b2, 0, b2.length - 1))
-  );
+  if (overlaps(buf, 0, last, x, xLo, xHi)) return 'x.data';
+  if (overlaps(buf, 0, last, w1, 0, w1.length - 1)) return 'params.w1';
+  if (b1 !== null && overlaps(buf, 0, last, b1, 0, b1.length - 1)) return 'params.b1';
+  if (overlaps(buf, 0, last, w2, 0, w2.length - 1)) return 'params.w2';
+  if (b2 !== null && overlaps(buf, 0, last, b2, 0, b2.length - 1)) return 'params.b2';
+  return null;
 }
 
 /**
@@ -61,9 +60,8 @@ export function checkForwardOutput(fn: string, ws: SEWorkspace, yArg: unknown): 
   const xs = ws.xSnap;
   const ps = ws.pSnap;
   const y = checkOutput(fn, 'y', yArg, xs.size);
-  if (readByForward(y, xs.data, xs.lo, xs.hi, ps.w1, ps.b1, ps.w2, ps.b2)) {
-    throw new SEStateError(`${fn}: buffers.y overlaps x.data or a parameter array, which the call reads`);
-  }
+  const read = readByForward(y, xs.data, xs.lo, xs.hi, ps.w1, ps.b1, ps.w2, ps.b2);
+  if (read !== null) throw new SEStateError(`${fn}: buffers.y overlaps ${read}, which the call reads`);
   return y;
 }
 
@@ -110,11 +108,11 @@ export function bindForward(fn: string, ws: SEWorkspace, opts: ResolvedSEOptions
     // A previous output fed back in (or used as a parameter): write to the other buffer.
     const xLo = f.xOffset;
     const xHi = f.xOffset + size - 1;
-    if (readByForward(ws.y, f.x, xLo, xHi, ps.w1, ps.b1, ps.w2, ps.b2)) {
+    if (readByForward(ws.y, f.x, xLo, xHi, ps.w1, ps.b1, ps.w2, ps.b2) !== null) {
       const t = ws.y;
       ws.y = ws.yAlt;
       ws.yAlt = t;
-      if (readByForward(ws.y, f.x, xLo, xHi, ps.w1, ps.b1, ps.w2, ps.b2)) ws.y = ws.f32(fn, 'y', new Float32Array(0), size);
+      if (readByForward(ws.y, f.x, xLo, xHi, ps.w1, ps.b1, ps.w2, ps.b2) !== null) ws.y = ws.f32(fn, 'y', new Float32Array(0), size);
     }
     y = ws.y = ws.f32(fn, 'y', ws.y, size);
   }
@@ -172,7 +170,14 @@ export function setPlainDims(t: PlainTensor, data: Float32Array, d0: number, d1:
  * @param buffers optional output array for y and/or a reusable {@link SEWorkspace}
  */
 export function seForward(x: FloatTensor, params: SEParams, options?: SEOptions, buffers?: SEForwardBuffers): SEForwardResult {
-  const fn = 'seForward';
+  return seForwardAs('seForward', x, params, options, buffers);
+}
+
+/**
+ * {@link seForward} whose messages name `fn`, the method the user called (`SEBlock.forward`).
+ * @internal
+ */
+export function seForwardAs(fn: string, x: FloatTensor, params: SEParams, options?: SEOptions, buffers?: SEForwardBuffers): SEForwardResult {
   let wsArg: unknown;
   let yArg: unknown;
   if (buffers !== undefined) {

@@ -15,7 +15,7 @@
  * as empty tensors. Writing produces what the reference writes: the header padded with spaces to a
  * multiple of 8 bytes, tensors ordered by decreasing dtype alignment then by name.
  */
-import { typedArrayBuffer, typedArrayByteOffset, typedArrayLength, typedArrayName } from '../intrinsics.js';
+import { isDetachedBuffer, typedArrayBuffer, typedArrayByteOffset, typedArrayLength, typedArrayName } from '../intrinsics.js';
 import { SEOptionError, SEShapeError, SEStateError, SETypeError, describeValue } from '../errors.js';
 import { rowMajorStrides, viewSpan } from '../tensor.js';
 
@@ -306,6 +306,21 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/**
+ * `v` with a `Map` copied into a fresh object of own properties (its keys must be strings), so a
+ * Map is written as the entries it holds, never as an empty object. Other values are returned as
+ * they are, for the caller's own check.
+ */
+function mapAsObject<T>(fn: string, what: string, v: unknown): unknown {
+  if (!(v instanceof Map)) return v;
+  const out: Record<string, T> = {};
+  for (const [key, value] of v as Map<unknown, T>) {
+    if (typeof key !== 'string') throw new SETypeError(`${fn}: ${what} is a Map whose keys must be strings but one is ${describeValue(key)}`);
+    setOwn(out, key, value);
+  }
+  return out;
+}
+
 function isNonNegativeInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
@@ -537,7 +552,7 @@ function parseTensorInfo(fn: string, name: string, raw: unknown, bufferLength: n
   }
   if (end > bufferLength) {
     throw new SEShapeError(
-      `${fn}: ${label}.data_offsets [${begin}, ${end}] reach past the end of the byte buffer, which has ${bufferLength} bytes`,
+      `${fn}: ${label}.data_offsets [${begin}, ${end}] reach past the end of the byte buffer, which has ${bufferLength} bytes (the file looks truncated)`,
     );
   }
   const needBytes = (count * bits) / 8;
@@ -561,7 +576,102 @@ function checkBytes(fn: string, bytes: unknown): Uint8Array {
     const hint = bytes instanceof ArrayBuffer ? ' (wrap it: new Uint8Array(buffer))' : '';
     throw new SETypeError(`${fn}: bytes must be a Uint8Array but got ${describeValue(bytes)}${hint}`);
   }
+  // A transferred (detached) buffer has no bytes to read, and constructing a view of it throws a raw TypeError.
+  if (isDetachedBuffer(typedArrayBuffer(bytes))) {
+    throw new SEStateError(`${fn}: bytes is a Uint8Array whose buffer was detached (transferred to a worker or structuredClone'd away); read the file before transferring its buffer, or pass a copy`);
+  }
   return bytesOf(bytes, 1);
+}
+
+/**
+ * The reference reader's layout rule (huggingface/safetensors `Metadata::validate` and the buffer
+ * length check after it): the tensors, ordered by offsets, tile the byte buffer exactly, the first
+ * at 0, each starting where the previous ends (no overlap, no hole) and the last ending at the
+ * buffer's end (no trailing bytes; a header with no tensors is followed by none). Only then does a
+ * file mean one thing to every reader.
+ */
+function checkTiling(fn: string, tensors: Readonly<Record<string, SafetensorsTensorInfo>>, bufferLength: number): void {
+  const spans = Object.keys(tensors).map((name) => ({ name, begin: tensors[name].dataOffsets[0], end: tensors[name].dataOffsets[1] }));
+  spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
+  let at = 0;
+  let previous: string | null = null;
+  for (const t of spans) {
+    if (t.begin < at) {
+      throw new SEShapeError(
+        `${fn}: ${entryLabel(t.name)} (bytes ${t.begin} to ${t.end}) overlaps ${entryLabel(previous ?? '')}, which ends at byte ${at}; tensors must not share bytes`,
+      );
+    }
+    if (t.begin > at) {
+      const where = previous === null ? 'the start of the byte buffer' : `the end of ${entryLabel(previous)}`;
+      throw new SEShapeError(
+        `${fn}: ${entryLabel(t.name)} starts at byte ${t.begin} but ${where} is at byte ${at}: a hole of ${t.begin - at} bytes; ` +
+          'the tensors must tile the byte buffer exactly (the first at 0, each where the previous ends)',
+      );
+    }
+    at = t.end;
+    previous = t.name;
+  }
+  if (at < bufferLength) {
+    const what = previous === null ? 'the header lists no tensors but' : `the last tensor, ${entryLabel(previous)}, ends at byte ${at} but`;
+    throw new SEShapeError(`${fn}: ${what} ${bufferLength - at} more bytes follow (trailing bytes after the data, which the format does not allow)`);
+  }
+}
+
+/**
+ * Refuses a name given twice among the header's top-level keys: JSON.parse keeps the last one
+ * silently, so two readers could disagree on what the file holds (the reference refuses). Scans the
+ * raw text, already known to be valid JSON: the top-level object's keys, skipping each value.
+ */
+function checkDuplicateNames(fn: string, text: string): void {
+  let i = skipSpace(text, 0);
+  if (text[i] !== '{') return;
+  i = skipSpace(text, i + 1);
+  const seen = new Set<string>();
+  while (i < text.length && text[i] !== '}') {
+    const end = stringEnd(text, i);
+    const key: unknown = JSON.parse(text.slice(i, end));
+    if (typeof key === 'string') {
+      if (seen.has(key)) throw new SETypeError(`${fn}: the header gives ${key === '__metadata__' ? '"__metadata__"' : entryLabel(key)} twice; names must be unique`);
+      seen.add(key);
+    }
+    i = skipSpace(text, end);
+    i = skipSpace(text, valueEnd(text, skipSpace(text, i + 1))); // past ':' and the value
+    if (text[i] === ',') i = skipSpace(text, i + 1);
+  }
+}
+
+function skipSpace(text: string, i: number): number {
+  while (i < text.length && (text[i] === ' ' || text[i] === '\n' || text[i] === '\r' || text[i] === '\t')) i++;
+  return i;
+}
+
+/** The index just past the JSON string starting at `text[i]` (a '"'). */
+function stringEnd(text: string, i: number): number {
+  let j = i + 1;
+  while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+  return j + 1;
+}
+
+/** The index just past the JSON value starting at `text[i]` (valid JSON: brackets balance outside strings). */
+function valueEnd(text: string, i: number): number {
+  let depth = 0;
+  let j = i;
+  while (j < text.length) {
+    const c = text[j];
+    if (c === '"') {
+      j = stringEnd(text, j);
+      if (depth === 0) return j;
+      continue;
+    }
+    if (c === '{' || c === '[') depth++;
+    else if (c === '}' || c === ']') {
+      if (depth === 0) return j; // the end of the enclosing object: a scalar value ended before it
+      depth--;
+      if (depth === 0) return j + 1;
+    } else if (depth === 0 && c === ',') return j;
+    j++;
+  }
+  return j;
 }
 
 /** Parses and validates the header of `file` (already checked to be a plain Uint8Array). */
@@ -601,6 +711,7 @@ function parseHeader(fn: string, file: Uint8Array): SafetensorsHeader {
   if (!isPlainObject(json)) {
     throw new SETypeError(`${fn}: the header must be a JSON object {name: {dtype, shape, data_offsets}} but is ${describeJson(json)}`);
   }
+  checkDuplicateNames(fn, text);
   const bufferLength = file.length - dataStart;
   const metadata: Record<string, string> = {};
   const tensors: Record<string, SafetensorsTensorInfo> = {};
@@ -621,6 +732,7 @@ function parseHeader(fn: string, file: Uint8Array): SafetensorsHeader {
       setOwn(tensors, name, parseTensorInfo(fn, name, raw, bufferLength));
     }
   }
+  checkTiling(fn, tensors, bufferLength);
   return { metadata, tensors, dataStart };
 }
 
@@ -1047,16 +1159,21 @@ function planTensor(fn: string, name: string, t: unknown): WritePlan {
  *   as BOOL, raw bytes as F4/F6 (see {@link SafetensorsPackedEntry}).
  * The 8-bit float dtypes are refused. Everything {@link readSafetensors} returns writes back, and
  * reads back identical (F16/BF16: the rounded values).
- * @param tensors the tensors by name; `__metadata__` is reserved and cannot be a name
- * @param metadata an optional string-to-string map stored as `__metadata__`
+ * @param tensorsArg the tensors by name, an object or a Map; `__metadata__` is reserved and cannot be a name
+ * @param metadataArg an optional string-to-string map (an object or a Map) stored as `__metadata__`
  * @returns the file's bytes
  * @throws SETypeError for a value that is not a tensor, an unsupported array, a dtype the array
  *   cannot hold, a BOOL element other than 0 or 1; SEShapeError for views that do not fit their
  *   data; SEOptionError for an unknown or unwritable dtype, or the name `__metadata__`
  */
-export function writeSafetensors(tensors: Readonly<Record<string, SafetensorsWriteTensor>>, metadata?: Readonly<Record<string, string>>): Uint8Array {
+export function writeSafetensors(
+  tensorsArg: Readonly<Record<string, SafetensorsWriteTensor>> | ReadonlyMap<string, SafetensorsWriteTensor>,
+  metadataArg?: Readonly<Record<string, string>> | ReadonlyMap<string, string>,
+): Uint8Array {
   const fn = 'writeSafetensors';
-  if (!isPlainObject(tensors)) {
+  const tensors = mapAsObject<SafetensorsWriteTensor>(fn, 'tensors', tensorsArg);
+  const metadata = mapAsObject<string>(fn, 'metadata', metadataArg);
+  if (!isPlainObject(tensors) || tensors instanceof Set || ArrayBuffer.isView(tensors)) {
     throw new SETypeError(`${fn}: tensors must be an object of tensors by name but got ${describeValue(tensors)}`);
   }
   const names = Object.keys(tensors);
@@ -1078,7 +1195,7 @@ export function writeSafetensors(tensors: Readonly<Record<string, SafetensorsWri
     }
     parts.push(`"__metadata__":{${entries.join(',')}}`);
   }
-  const plans = names.map((name) => planTensor(fn, name, tensors[name]));
+  const plans = names.map((name) => planTensor(fn, name, (tensors as Record<string, unknown>)[name]));
   plans.sort((a, b) => ALL_DTYPES.indexOf(b.dtype) - ALL_DTYPES.indexOf(a.dtype) || compareCodePoints(a.name, b.name));
   let dataLength = 0;
   for (const plan of plans) {

@@ -17,8 +17,33 @@ import type { SafetensorsEntry, SafetensorsWriteTensor } from './safetensors.js'
  * {@link readSafetensors} returns or {@link writeSafetensors} takes (integer entries such as
  * BatchNorm's `num_batches_tracked` are fine where they are not SE weights; SE weights are float32).
  */
-/** A state dict: tensors by name (what `readSafetensors` returns, or FloatTensors of your own). */
-export type StateDict = Readonly<Record<string, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor>>;
+/** A state dict: tensors by name (what `readSafetensors` returns, or FloatTensors of your own), as an object or a `Map`. */
+export type StateDict =
+  | Readonly<Record<string, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor>>
+  | ReadonlyMap<string, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor>;
+
+/** A state dict's entries as an object (a `Map` is copied into one, each name an own property), read once. */
+type StateRecord = Readonly<Record<string, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor>>;
+
+/**
+ * `tensors` as an object of tensors by name: an object as it is, a `Map` copied into a fresh object
+ * (so a Map is never taken for an empty object); anything else, or a Map with a key that is not a
+ * string, is an SETypeError naming `fn`. @internal
+ */
+export function stateDictRecord(fn: string, tensors: unknown): StateRecord {
+  if (tensors instanceof Map) {
+    const out: Record<string, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor> = {};
+    for (const [key, value] of tensors as Map<unknown, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor>) {
+      if (typeof key !== 'string') throw new SETypeError(`${fn}: tensors is a Map whose keys must be tensor names (strings) but one is ${describeValue(key)}`);
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    }
+    return out;
+  }
+  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors) || ArrayBuffer.isView(tensors) || tensors instanceof Set) {
+    throw new SETypeError(`${fn}: tensors must be an object (or a Map) of tensors by name but got ${describeValue(tensors)}`);
+  }
+  return tensors as StateRecord;
+}
 
 /**
  * Where a set of SE weights comes from, which fixes their names and layout:
@@ -165,7 +190,7 @@ function candidatePrefixes(tensors: object): string[] {
   return [...found].sort();
 }
 
-function detectConvention(fn: string, tensors: StateDict, prefix: string): SEWeightConvention {
+function detectConvention(fn: string, tensors: StateRecord, prefix: string): SEWeightConvention {
   const matches = DETECTED.filter((c) => {
     const k = KEYS[c];
     const keras = c === 'keras';
@@ -227,7 +252,7 @@ function transpose(src: Float32Array, rows: number, cols: number): Float32Array 
  * whatever their dtype. When keys of several conventions sit under the prefix, the one convention
  * whose keys form a whole block (see {@link listSEBlocks}) is used; if more than one does, pass
  * `convention`.
- * @param tensors tensors by name, e.g. a whole model's state dict
+ * @param dict tensors by name (an object or a Map), e.g. a whole model's state dict
  * @param opts `prefix` prepended to every key (`'layer1.0.se.'`, `'block2a_'`); `convention` to skip
  *   auto-detection (see {@link SEWeightConvention}); `channels`, `hidden`, `bias`: what the block
  *   must have, so an {@link SEBlockInfo} from {@link listSEBlocks} can be passed as `opts` as it is
@@ -238,11 +263,9 @@ function transpose(src: Float32Array, rows: number, cols: number): Float32Array 
  *   for bad options or keys of several conventions under one prefix
  * @example loadSEParams(readSafetensors(bytes), { prefix: 'layer1.0.se.' })
  */
-export function loadSEParams(tensors: StateDict, opts?: LoadSEParamsOptions): SEParams {
+export function loadSEParams(dict: StateDict, opts?: LoadSEParamsOptions): SEParams {
   const fn = 'loadSEParams';
-  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) {
-    throw new SETypeError(`${fn}: tensors must be an object of tensors by name but got ${describeValue(tensors)}`);
-  }
+  const tensors = stateDictRecord(fn, dict);
   const o = checkOptions(fn, opts, ['prefix', 'convention', 'channels', 'hidden', 'bias']);
   const { prefix: prefixOpt, convention: conventionOpt, channels: wantChannels, hidden: wantHidden, bias: wantBias } = o;
   const prefix = prefixOpt === undefined ? '' : prefixOpt;
@@ -367,7 +390,7 @@ function prefixBefore(key: string, suffix: string, separators: string): string |
  * is something else (another dtype, a zero-sized tensor, not a tensor): then it is not an SE weight.
  * Each field of the caller's object is read once.
  */
-function seTensorAt(fn: string, tensors: StateDict, key: string): CheckedTensor | null {
+function seTensorAt(fn: string, tensors: StateRecord, key: string): CheckedTensor | null {
   const t: unknown = tensors[key];
   if (t === null || typeof t !== 'object') return null;
   const { data, shape, stride, offset } = t as { data?: unknown; shape?: unknown; stride?: unknown; offset?: unknown };
@@ -405,7 +428,7 @@ function compareNatural(a: string, b: string): number {
  * The SE block of `convention` under `prefix`, when its tensors are there and their shapes agree
  * (see {@link listSEBlocks}), else null.
  */
-function seBlockAt(fn: string, tensors: StateDict, prefix: string, convention: SEWeightConvention): SEBlockInfo | null {
+function seBlockAt(fn: string, tensors: StateRecord, prefix: string, convention: SEWeightConvention): SEBlockInfo | null {
   const keras = convention === 'keras';
   const names = KEYS[convention];
   const w1Key = findKey(tensors, prefix, names.w1, keras);
@@ -449,7 +472,7 @@ function seBlockAt(fn: string, tensors: StateDict, prefix: string, convention: S
  *
  * `loadSEParams(tensors, block)` loads each block found (`{ prefix: block.prefix }` alone does too,
  * unless two conventions have blocks under one prefix).
- * @param tensors tensors by name (not modified)
+ * @param dict tensors by name, an object or a Map (not modified)
  * @returns the blocks, ordered by prefix with digit runs compared as numbers (`features.2.` before
  *   `features.10.`, so a model's blocks come in layer order whatever order its file lists them in),
  *   then by convention in {@link SE_WEIGHT_CONVENTIONS} order
@@ -459,11 +482,9 @@ function seBlockAt(fn: string, tensors: StateDict, prefix: string, convention: S
  * const tensors = readSafetensors(bytes);
  * const blocks = listSEBlocks(tensors).map((block) => loadSEParams(tensors, block));
  */
-export function listSEBlocks(tensors: StateDict): SEBlockInfo[] {
+export function listSEBlocks(dict: StateDict): SEBlockInfo[] {
   const fn = 'listSEBlocks';
-  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors)) {
-    throw new SETypeError(`${fn}: tensors must be an object of tensors by name but got ${describeValue(tensors)}`);
-  }
+  const tensors = stateDictRecord(fn, dict);
   const seen = new Set<string>();
   const candidates: { prefix: string; convention: SEWeightConvention }[] = [];
   for (const key of Object.keys(tensors)) {

@@ -1,6 +1,16 @@
 /** Adam and AdamW: torch.optim.Adam and torch.optim.AdamW. */
-import { Optimizer, booleanOption, numberOption, readOptions, type OptimizerParameter } from './optimizer.js';
-import { SEOptionError, describeValue } from '../errors.js';
+import {
+  Optimizer,
+  booleanOption,
+  numberOption,
+  readOptions,
+  refuseUnknownKeys,
+  stateArray,
+  stepCount,
+  type OptimizerParameter,
+  type OptimizerStateDict,
+} from './optimizer.js';
+import { SEOptionError, SETypeError, describeValue } from '../errors.js';
 
 /** Options of {@link Adam} (torch's keyword arguments, camelCased). */
 export interface AdamOptions {
@@ -112,16 +122,47 @@ export function adamUpdate(
 const ADAM_OPTIONS = ['lr', 'betas', 'eps', 'weightDecay', 'decoupledWeightDecay', 'amsgrad', 'maximize'];
 const ADAMW_OPTIONS = ['lr', 'betas', 'eps', 'weightDecay', 'amsgrad', 'maximize'];
 
+const ADAM_GROUP = ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad', 'maximize', 'decoupled_weight_decay'];
+
 type MutableAdamHyperparameters = { -readonly [K in keyof AdamHyperparameters]: AdamHyperparameters[K] };
 
-function betasOption(fn: string, v: unknown): readonly [number, number] {
+/** Adam's hyperparameters in a state dict's `param_groups[0]`: torch.optim.Adam's names (`decoupled_weight_decay` as torch 2's Adam has it: true for AdamW). */
+export interface AdamParamGroup {
+  lr: number;
+  betas: [number, number];
+  eps: number;
+  weight_decay: number;
+  amsgrad: boolean;
+  maximize: boolean;
+  decoupled_weight_decay: boolean;
+}
+
+/** One parameter's Adam state in a state dict (torch's names); `max_exp_avg_sq` only with AMSGrad. */
+export interface AdamStateEntry {
+  step: number;
+  exp_avg: Float32Array;
+  exp_avg_sq: Float32Array;
+  max_exp_avg_sq?: Float32Array;
+}
+
+/** {@link Adam.stateDict}: torch.optim.Adam's (AdamW's) `state_dict()` structure. */
+export type AdamStateDict = OptimizerStateDict<AdamStateEntry, AdamParamGroup>;
+
+/** Everything an Adam group sets: the update's hyperparameters and AMSGrad. */
+interface AdamGroup {
+  hyper: MutableAdamHyperparameters;
+  betas: readonly [number, number];
+  amsgrad: boolean;
+}
+
+function betasOption(fn: string, name: string, v: unknown): readonly [number, number] {
   if (v === undefined) return Object.freeze([0.9, 0.999] as const);
   if (!Array.isArray(v) || v.length !== 2) {
-    throw new SEOptionError(`${fn}: options.betas must be an array [beta1, beta2] but is ${describeValue(v)}`);
+    throw new SEOptionError(`${fn}: ${name} must be an array [beta1, beta2] but is ${describeValue(v)}`);
   }
   const b1: unknown = v[0];
   const b2: unknown = v[1];
-  return Object.freeze([numberOption(fn, 'options.betas[0]', b1, undefined, 0, 1), numberOption(fn, 'options.betas[1]', b2, undefined, 0, 1)] as const);
+  return Object.freeze([numberOption(fn, `${name}[0]`, b1, undefined, 0, 1), numberOption(fn, `${name}[1]`, b2, undefined, 0, 1)] as const);
 }
 
 /**
@@ -133,20 +174,32 @@ function betasOption(fn: string, v: unknown): readonly [number, number] {
  * in [0, 1)) and also must be finite; unknown keys are an SEOptionError. See {@link Optimizer} for
  * the parameter, state and validation rules; the step count is kept per parameter, as in torch.
  */
-export class Adam extends Optimizer<AdamState> {
+export class Adam extends Optimizer<AdamState, AdamStateEntry, AdamParamGroup> {
+  private group: AdamGroup;
   /** Decay rates of the moment averages. */
-  readonly betas: readonly [number, number];
+  get betas(): readonly [number, number] {
+    return this.group.betas;
+  }
   /** Added to the denominator. */
-  readonly eps: number;
+  get eps(): number {
+    return this.group.hyper.eps;
+  }
   /** Weight decay. */
-  readonly weightDecay: number;
+  get weightDecay(): number {
+    return this.group.hyper.weightDecay;
+  }
   /** Decoupled (AdamW) weight decay. */
-  readonly decoupledWeightDecay: boolean;
+  get decoupledWeightDecay(): boolean {
+    return this.group.hyper.decoupledWeightDecay;
+  }
   /** AMSGrad. */
-  readonly amsgrad: boolean;
+  get amsgrad(): boolean {
+    return this.group.amsgrad;
+  }
   /** Maximize instead of minimize. */
-  readonly maximize: boolean;
-  private readonly hyper: MutableAdamHyperparameters;
+  get maximize(): boolean {
+    return this.group.hyper.maximize;
+  }
 
   /**
    * @param parameters an array (or iterable) of `{ data: Float32Array, grad: Float32Array | null }`
@@ -158,32 +211,79 @@ export class Adam extends Optimizer<AdamState> {
     const fn = isW ? 'AdamW' : 'Adam';
     const o = readOptions(fn, options, isW ? ADAMW_OPTIONS : ADAM_OPTIONS);
     const lr = numberOption(fn, 'options.lr', o.lr, 1e-3, 0);
-    const betas = betasOption(fn, o.betas);
+    const betas = betasOption(fn, 'options.betas', o.betas);
     const eps = numberOption(fn, 'options.eps', o.eps, 1e-8, 0);
     const weightDecay = numberOption(fn, 'options.weightDecay', o.weightDecay, isW ? 1e-2 : 0, 0);
     const decoupled = isW || booleanOption(fn, 'options.decoupledWeightDecay', o.decoupledWeightDecay, false);
     const amsgrad = booleanOption(fn, 'options.amsgrad', o.amsgrad, false);
     const maximize = booleanOption(fn, 'options.maximize', o.maximize, false);
     super(fn, parameters, lr);
-    this.betas = betas;
-    this.eps = eps;
-    this.weightDecay = weightDecay;
-    this.decoupledWeightDecay = decoupled;
-    this.amsgrad = amsgrad;
-    this.maximize = maximize;
-    this.hyper = { lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, decoupledWeightDecay: decoupled, maximize };
+    this.group = { hyper: { lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, decoupledWeightDecay: decoupled, maximize }, betas, amsgrad };
+  }
+
+  /** @internal */
+  protected override exportGroup(): AdamParamGroup {
+    const { hyper: h, betas, amsgrad } = this.group;
+    return { lr: this.lr, betas: [betas[0], betas[1]], eps: h.eps, weight_decay: h.weightDecay, amsgrad, maximize: h.maximize, decoupled_weight_decay: h.decoupledWeightDecay };
+  }
+
+  /** @internal */
+  protected override exportState(s: AdamState): AdamStateEntry {
+    const e: AdamStateEntry = { step: s.step, exp_avg: s.expAvg.slice(), exp_avg_sq: s.expAvgSq.slice() };
+    if (s.maxExpAvgSq !== null) e.max_exp_avg_sq = s.maxExpAvgSq.slice();
+    return e;
+  }
+
+  /** @internal */
+  protected override importGroup(fn: string, where: string, group: Record<string, unknown>): AdamGroup {
+    refuseUnknownKeys(fn, where, group, ADAM_GROUP);
+    for (const key of ['lr', 'betas', 'eps', 'weight_decay', 'amsgrad']) {
+      if (!(key in group)) throw new SEOptionError(`${fn}: ${where}.${key} is missing`);
+    }
+    const isW = this.fnName === 'AdamW';
+    const lr = numberOption(fn, `${where}.lr`, group.lr, undefined, 0);
+    const betas = betasOption(fn, `${where}.betas`, group.betas);
+    const eps = numberOption(fn, `${where}.eps`, group.eps, undefined, 0);
+    const weightDecay = numberOption(fn, `${where}.weight_decay`, group.weight_decay, undefined, 0);
+    const amsgrad = booleanOption(fn, `${where}.amsgrad`, group.amsgrad, false);
+    const maximize = booleanOption(fn, `${where}.maximize`, group.maximize, false);
+    const decoupled = booleanOption(fn, `${where}.decoupled_weight_decay`, group.decoupled_weight_decay, isW);
+    if (isW && !decoupled) throw new SEOptionError(`${fn}: ${where}.decoupled_weight_decay is false but AdamW always decouples; load it into an Adam`);
+    return { hyper: { lr, beta1: betas[0], beta2: betas[1], eps, weightDecay, decoupledWeightDecay: decoupled, maximize }, betas, amsgrad };
+  }
+
+  /** @internal */
+  protected override applyGroup(group: AdamGroup): void {
+    this.group = group;
+    this.setLearningRate(group.hyper.lr);
+  }
+
+  /** @internal */
+  protected override importState(fn: string, where: string, entry: Record<string, unknown>, n: number, group: AdamGroup): AdamState {
+    const keys = group.amsgrad ? ['step', 'exp_avg', 'exp_avg_sq', 'max_exp_avg_sq'] : ['step', 'exp_avg', 'exp_avg_sq'];
+    refuseUnknownKeys(fn, where, entry, keys);
+    for (const key of keys) {
+      if (entry[key] === undefined) throw new SETypeError(`${fn}: ${where}.${key} is missing${key === 'max_exp_avg_sq' ? ' (amsgrad is true)' : ''}`);
+    }
+    return {
+      step: stepCount(fn, `${where}.step`, entry.step),
+      expAvg: stateArray(fn, `${where}.exp_avg`, entry.exp_avg, n),
+      expAvgSq: stateArray(fn, `${where}.exp_avg_sq`, entry.exp_avg_sq, n),
+      maxExpAvgSq: group.amsgrad ? stateArray(fn, `${where}.max_exp_avg_sq`, entry.max_exp_avg_sq, n) : null,
+    };
   }
 
   /** A zero state for a parameter of `n` elements. */
   protected override createState(n: number): AdamState {
-    return { step: 0, expAvg: new Float32Array(n), expAvgSq: new Float32Array(n), maxExpAvgSq: this.amsgrad ? new Float32Array(n) : null };
+    return { step: 0, expAvg: new Float32Array(n), expAvgSq: new Float32Array(n), maxExpAvgSq: this.group.amsgrad ? new Float32Array(n) : null };
   }
 
   /** One {@link adamUpdate} of one parameter. */
   protected override update(data: Float32Array, grad: Float32Array, state: AdamState, _fresh: boolean, lr: number): void {
     state.step += 1;
-    this.hyper.lr = lr;
-    adamUpdate(data, grad, state.expAvg, state.expAvgSq, state.maxExpAvgSq, data.length, this.hyper, state.step);
+    const h = this.group.hyper;
+    h.lr = lr;
+    adamUpdate(data, grad, state.expAvg, state.expAvgSq, state.maxExpAvgSq, data.length, h, state.step);
   }
 }
 

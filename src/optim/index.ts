@@ -4,6 +4,17 @@
  * Their trajectories are tested against PyTorch 1.13's (test/fixtures/torch/optim.safetensors).
  * @packageDocumentation
  */
-export { Optimizer, type OptimizerParameter } from './optimizer.js';
-export { SGD, sgdUpdate, type SGDHyperparameters, type SGDOptions, type SGDState } from './sgd.js';
-export { Adam, AdamW, adamUpdate, type AdamHyperparameters, type AdamOptions, type AdamState, type AdamWOptions } from './adam.js';
+export { Optimizer, type OptimizerParameter, type OptimizerStateDict } from './optimizer.js';
+export { SGD, sgdUpdate, type SGDHyperparameters, type SGDOptions, type SGDParamGroup, type SGDState, type SGDStateDict, type SGDStateEntry } from './sgd.js';
+export {
+  Adam,
+  AdamW,
+  adamUpdate,
+  type AdamHyperparameters,
+  type AdamOptions,
+  type AdamParamGroup,
+  type AdamState,
+  type AdamStateDict,
+  type AdamStateEntry,
+  type AdamWOptions,
+} from './adam.js';

@@ -3,7 +3,8 @@
  * that sees a gradient, the all-or-nothing validation of a step, `zeroGrad`, and a settable `lr`.
  */
 import { SEOptionError, SEShapeError, SEStateError, SETypeError, describeValue } from '../errors.js';
-import { isFloat32Array } from '../tensor.js';
+import { checkTensor, formatShape, gatherDense, isFloat32Array } from '../tensor.js';
+import { bumpVersion } from '../version.js';
 
 /**
  * A parameter an optimizer updates: its values and the gradient of the loss with respect to them.
@@ -15,6 +16,22 @@ export interface OptimizerParameter {
   /** The gradient (same length as `data`), or null when the parameter has none: `step()` then skips it, as torch skips `grad is None`. */
   grad: Float32Array | null;
 }
+
+/**
+ * An optimizer's state in torch's `optimizer.state_dict()` structure: `state` by parameter index
+ * (only parameters that have state; the values are fresh copies), and one entry in `param_groups`
+ * with the hyperparameters under torch's names and `params`, the indices `[0, 1, ..., n - 1]`.
+ * See {@link SGDStateDict} and {@link AdamStateDict} for each optimizer's keys.
+ */
+export interface OptimizerStateDict<E = Record<string, unknown>, G = Record<string, unknown>> {
+  /** Per parameter index: torch's names (`step`, `momentum_buffer`, `exp_avg`, ...). */
+  state: Record<number, E>;
+  /** One group: the hyperparameters (torch's names) and `params`. */
+  param_groups: (G & { params: number[] })[];
+}
+
+/** Keys torch writes in `param_groups` that this library has no counterpart for: accepted when off (false or null). */
+const TORCH_FLAGS = ['foreach', 'capturable', 'differentiable', 'fused'];
 
 /** A copy of `options`' own enumerable properties (each read once), with unknown keys rejected. */
 export function readOptions(fn: string, options: unknown, known: readonly string[]): Record<string, unknown> {
@@ -47,6 +64,37 @@ export function booleanOption(fn: string, name: string, v: unknown, fallback: bo
   if (v === undefined) return fallback;
   if (typeof v !== 'boolean') throw new SEOptionError(`${fn}: ${name} must be true or false but is ${describeValue(v)}`);
   return v;
+}
+
+/** Throws SEOptionError for keys of `o` not in `known` (a state dict's entry or group). */
+export function refuseUnknownKeys(fn: string, where: string, o: Record<string, unknown>, known: readonly string[]): void {
+  for (const key of Object.keys(o)) {
+    if (!known.includes(key)) throw new SEOptionError(`${fn}: unknown key '${key.slice(0, 40)}' in ${where}; expected ${known.join(', ')}`);
+  }
+}
+
+/**
+ * A fresh copy of a state tensor: a Float32Array, or a FloatTensor (e.g. a `readSafetensors` entry)
+ * of any shape with `n` elements, e.g. torch's `[R, C, 1, 1]` buffer for a parameter of R*C elements.
+ */
+export function stateArray(fn: string, name: string, v: unknown, n: number): Float32Array {
+  const t = isFloat32Array(v) ? checkTensor(fn, name, { data: v, shape: [v.length] }, 1, 1) : checkTensor(fn, name, v);
+  if (t.size !== n) throw new SEShapeError(`${fn}: ${name} has ${t.size} elements (shape ${formatShape(t.shape)}) but its parameter has ${n}`);
+  return gatherDense(new Float32Array(n), t);
+}
+
+/** A step count: a non-negative integer, given as a number or a one-element tensor (torch keeps it as a float tensor). */
+export function stepCount(fn: string, name: string, v: unknown): number {
+  let step: unknown = v;
+  if (v !== null && typeof v === 'object') {
+    const t = checkTensor(fn, name, v);
+    if (t.size !== 1) throw new SEShapeError(`${fn}: ${name} must be a number or a one-element tensor but has shape ${formatShape(t.shape)}`);
+    step = t.data[t.offset];
+  }
+  if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
+    throw new SETypeError(`${fn}: ${name} must be a whole number of steps >= 0 but is ${describeValue(step)}`);
+  }
+  return step;
 }
 
 /** `[begin, end)` in bytes of a typed array within its buffer. */
@@ -119,8 +167,10 @@ function checkAliasing(fn: string, datas: readonly Float32Array[], grads: readon
  *   float32 after every elementary operation; the two agree to a few float32 ulps per step).
  * - One parameter group: there are no per-parameter hyperparameters (torch's `param_groups`).
  * @typeParam S the state kept per parameter
+ * @typeParam E one parameter's state in a state dict (torch's names)
+ * @typeParam G the hyperparameters in a state dict's group (torch's names)
  */
-export abstract class Optimizer<S> {
+export abstract class Optimizer<S, E = Record<string, unknown>, G = Record<string, unknown>> {
   /** The class name used in error messages (`SGD`, `Adam`, `AdamW`). */
   protected readonly fnName: string;
   private readonly params: readonly OptimizerParameter[];
@@ -218,6 +268,7 @@ export abstract class Optimizer<S> {
         this.states.set(p, s);
       }
       this.update(this.datas[i], grad, s, fresh, lr);
+      bumpVersion(this.datas[i], `${this.fnName}.step`);
     }
   }
 
@@ -233,6 +284,103 @@ export abstract class Optimizer<S> {
       const g = this.grads[i];
       if (g !== null) g.fill(0);
     }
+  }
+
+  /**
+   * The state in torch's `state_dict()` structure (see {@link OptimizerStateDict}): copies, so
+   * later steps do not change it. `writeSafetensors`-ready tensors and the scalars are separated by
+   * `saveCheckpoint`; see docs/checkpoints.md.
+   */
+  stateDict(): OptimizerStateDict<E, G> {
+    const state: Record<number, E> = {};
+    for (let i = 0; i < this.params.length; i++) {
+      const s = this.states.get(this.params[i]);
+      if (s !== undefined) state[i] = this.exportState(s);
+    }
+    return { state, param_groups: [{ ...this.exportGroup(), params: this.params.map((_, i) => i) }] };
+  }
+
+  /**
+   * Replaces the hyperparameters and the state with those of `sd` (torch's `load_state_dict`): a
+   * state dict from {@link Optimizer.stateDict}, or torch's own converted key for key (tensors as
+   * Float32Arrays or FloatTensors, `step` a number or a one-element tensor). Everything is checked
+   * first (one group whose `params` are `[0, ..., n - 1]` for this optimizer's n parameters; the
+   * hyperparameters as the constructor checks them; state indices in range, each entry with exactly
+   * this optimizer's keys, arrays of the parameter's length); nothing changes if anything is wrong.
+   * Torch's `foreach`, `capturable`, `differentiable`, `fused` are accepted when false or null.
+   * @param sd the state dict (read once; its arrays are copied)
+   * @throws SETypeError / SEShapeError / SEOptionError naming the key that is wrong
+   */
+  loadStateDict(sd: { readonly state: object; readonly param_groups: readonly object[] }): void {
+    const fn = `${this.fnName}.loadStateDict`;
+    if (sd === null || typeof sd !== 'object') throw new SETypeError(`${fn}: sd must be an object { state, param_groups } but got ${describeValue(sd)}`);
+    const top: Record<string, unknown> = { ...sd };
+    for (const key of Object.keys(top)) {
+      if (key !== 'state' && key !== 'param_groups') throw new SEOptionError(`${fn}: unknown key '${key}' in sd; expected state and param_groups`);
+    }
+    const groups = top.param_groups;
+    if (!Array.isArray(groups)) throw new SETypeError(`${fn}: sd.param_groups must be an array of one group but is ${describeValue(groups)}`);
+    if (groups.length !== 1) {
+      throw new SEShapeError(`${fn}: sd.param_groups has ${groups.length} groups but this optimizer has one (of ${this.params.length} parameters)`);
+    }
+    const g0: unknown = groups[0];
+    if (g0 === null || typeof g0 !== 'object' || Array.isArray(g0)) throw new SETypeError(`${fn}: sd.param_groups[0] must be an object but is ${describeValue(g0)}`);
+    const group: Record<string, unknown> = { ...(g0 as Record<string, unknown>) };
+    const n = this.params.length;
+    const indices: unknown = group.params;
+    if (!Array.isArray(indices) || indices.length !== n || indices.some((v, i) => v !== i)) {
+      throw new SEShapeError(
+        `${fn}: sd.param_groups[0].params must be [0, ..., ${n - 1}] (this optimizer's ${n} parameters, in order) but is ${describeValue(indices)}`,
+      );
+    }
+    delete group.params;
+    for (const flag of TORCH_FLAGS) {
+      if (!(flag in group)) continue;
+      const v = group[flag];
+      if (v !== false && v !== null) throw new SEOptionError(`${fn}: sd.param_groups[0].${flag} is ${describeValue(v)}; only false or null (torch's default) is supported`);
+      delete group[flag];
+    }
+    const hyper = this.importGroup(fn, 'sd.param_groups[0]', group);
+    const stateIn: unknown = top.state;
+    if (stateIn === null || typeof stateIn !== 'object' || Array.isArray(stateIn)) {
+      throw new SETypeError(`${fn}: sd.state must be an object of states by parameter index but is ${describeValue(stateIn)}`);
+    }
+    const entries = new Map<number, S>();
+    for (const key of Object.keys(stateIn)) {
+      const i = Number(key);
+      if (!/^(0|[1-9][0-9]*)$/.test(key) || i >= n) {
+        throw new SEOptionError(`${fn}: sd.state has key '${key.slice(0, 40)}' but the keys must be parameter indices 0 to ${n - 1}`);
+      }
+      const e: unknown = (stateIn as Record<string, unknown>)[key];
+      if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new SETypeError(`${fn}: sd.state[${i}] must be an object but is ${describeValue(e)}`);
+      entries.set(i, this.importState(fn, `sd.state[${i}]`, { ...(e as Record<string, unknown>) }, this.lengths[i], hyper));
+    }
+    this.applyGroup(hyper);
+    this.states.clear();
+    for (const [i, s] of entries) this.states.set(this.params[i], s);
+  }
+
+  /** The hyperparameters under torch's names (without `params`). */
+  protected abstract exportGroup(): G;
+
+  /** One parameter's state under torch's names, copied. */
+  protected abstract exportState(s: S): E;
+
+  /**
+   * Checks a group's hyperparameters (torch's names, `params` and torch's off flags removed) and
+   * returns them for {@link Optimizer.applyGroup}; unknown keys are an SEOptionError. Applies nothing.
+   */
+  protected abstract importGroup(fn: string, where: string, group: Record<string, unknown>): unknown;
+
+  /** Sets the hyperparameters returned by {@link Optimizer.importGroup}. */
+  protected abstract applyGroup(hyper: unknown): void;
+
+  /** Checks one parameter's state entry (torch's names) against `hyper` and returns a fresh state. */
+  protected abstract importState(fn: string, where: string, entry: Record<string, unknown>, n: number, hyper: unknown): S;
+
+  /** Sets the learning rate without the setter's check (the caller checked it). */
+  protected setLearningRate(lr: number): void {
+    this.learningRate = lr;
   }
 
   /** A fresh state for a parameter of `n` elements. */

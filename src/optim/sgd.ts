@@ -1,6 +1,6 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov, weight decay: torch.optim.SGD. */
-import { Optimizer, booleanOption, numberOption, readOptions, type OptimizerParameter } from './optimizer.js';
-import { SEOptionError } from '../errors.js';
+import { Optimizer, booleanOption, numberOption, readOptions, refuseUnknownKeys, stateArray, type OptimizerParameter, type OptimizerStateDict } from './optimizer.js';
+import { SEOptionError, SETypeError, describeValue } from '../errors.js';
 
 /** Options of {@link SGD} (torch's keyword arguments, camelCased). */
 export interface SGDOptions {
@@ -41,6 +41,47 @@ export interface SGDState {
 }
 
 const SGD_OPTIONS = ['lr', 'momentum', 'dampening', 'weightDecay', 'nesterov', 'maximize'];
+const SGD_GROUP = ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov', 'maximize'];
+
+/** SGD's hyperparameters in a state dict's `param_groups[0]`: torch.optim.SGD's names. */
+export interface SGDParamGroup {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  weight_decay: number;
+  nesterov: boolean;
+  maximize: boolean;
+}
+
+/** One parameter's SGD state in a state dict: `momentum_buffer`, null with momentum 0 (torch's None). */
+export interface SGDStateEntry {
+  momentum_buffer: Float32Array | null;
+}
+
+/** {@link SGD.stateDict}: torch.optim.SGD's `state_dict()` structure. */
+export type SGDStateDict = OptimizerStateDict<SGDStateEntry, SGDParamGroup>;
+
+type MutableSGDHyperparameters = { -readonly [K in keyof SGDHyperparameters]: SGDHyperparameters[K] };
+
+/**
+ * Checks SGD's hyperparameters as torch does (and finite); `name(key)` names each in messages.
+ * Returns them (lr included).
+ */
+function checkSGDHyper(fn: string, name: (key: string) => string, o: Record<string, unknown>, keys: Readonly<Record<string, string>>): MutableSGDHyperparameters {
+  const lr = numberOption(fn, name(keys.lr), o[keys.lr], undefined, 0);
+  const momentum = numberOption(fn, name(keys.momentum), o[keys.momentum], 0, 0);
+  const dampening = numberOption(fn, name(keys.dampening), o[keys.dampening], 0);
+  const weightDecay = numberOption(fn, name(keys.weightDecay), o[keys.weightDecay], 0, 0);
+  const nesterov = booleanOption(fn, name(keys.nesterov), o[keys.nesterov], false);
+  const maximize = booleanOption(fn, name(keys.maximize), o[keys.maximize], false);
+  if (nesterov && (momentum <= 0 || dampening !== 0)) {
+    throw new SEOptionError(`${fn}: ${name(keys.nesterov)} needs momentum > 0 and dampening 0 but momentum is ${momentum} and dampening is ${dampening}`);
+  }
+  return { lr, momentum, dampening, weightDecay, nesterov, maximize };
+}
+
+const OPTION_NAMES = { lr: 'lr', momentum: 'momentum', dampening: 'dampening', weightDecay: 'weightDecay', nesterov: 'nesterov', maximize: 'maximize' };
+const TORCH_NAMES = { lr: 'lr', momentum: 'momentum', dampening: 'dampening', weightDecay: 'weight_decay', nesterov: 'nesterov', maximize: 'maximize' };
 
 /**
  * One SGD step on `n` elements, in place, torch.optim.SGD's update per element (in float64, each
@@ -92,18 +133,28 @@ export function sgdUpdate(
  * momentum > 0 and dampening 0) and also must be finite; unknown keys are an SEOptionError.
  * See {@link Optimizer} for the parameter, state and validation rules.
  */
-export class SGD extends Optimizer<SGDState> {
+export class SGD extends Optimizer<SGDState, SGDStateEntry, SGDParamGroup> {
+  private hyper: MutableSGDHyperparameters;
   /** Momentum factor. */
-  readonly momentum: number;
+  get momentum(): number {
+    return this.hyper.momentum;
+  }
   /** Dampening of the momentum. */
-  readonly dampening: number;
+  get dampening(): number {
+    return this.hyper.dampening;
+  }
   /** L2 penalty. */
-  readonly weightDecay: number;
+  get weightDecay(): number {
+    return this.hyper.weightDecay;
+  }
   /** Nesterov momentum. */
-  readonly nesterov: boolean;
+  get nesterov(): boolean {
+    return this.hyper.nesterov;
+  }
   /** Maximize instead of minimize. */
-  readonly maximize: boolean;
-  private readonly hyper: { -readonly [K in keyof SGDHyperparameters]: SGDHyperparameters[K] };
+  get maximize(): boolean {
+    return this.hyper.maximize;
+  }
 
   /**
    * @param parameters an array (or iterable) of `{ data: Float32Array, grad: Float32Array | null }`
@@ -112,22 +163,47 @@ export class SGD extends Optimizer<SGDState> {
   constructor(parameters: Iterable<OptimizerParameter>, options: SGDOptions) {
     const fn = 'SGD';
     const o = readOptions(fn, options, SGD_OPTIONS);
-    const lr = numberOption(fn, 'options.lr', o.lr, undefined, 0);
-    const momentum = numberOption(fn, 'options.momentum', o.momentum, 0, 0);
-    const dampening = numberOption(fn, 'options.dampening', o.dampening, 0);
-    const weightDecay = numberOption(fn, 'options.weightDecay', o.weightDecay, 0, 0);
-    const nesterov = booleanOption(fn, 'options.nesterov', o.nesterov, false);
-    const maximize = booleanOption(fn, 'options.maximize', o.maximize, false);
-    if (nesterov && (momentum <= 0 || dampening !== 0)) {
-      throw new SEOptionError(`${fn}: options.nesterov needs momentum > 0 and dampening 0 but momentum is ${momentum} and dampening is ${dampening}`);
+    const hyper = checkSGDHyper(fn, (k) => `options.${k}`, o, OPTION_NAMES);
+    super(fn, parameters, hyper.lr);
+    this.hyper = hyper;
+  }
+
+  /** @internal */
+  protected override exportGroup(): SGDParamGroup {
+    const h = this.hyper;
+    return { lr: this.lr, momentum: h.momentum, dampening: h.dampening, weight_decay: h.weightDecay, nesterov: h.nesterov, maximize: h.maximize };
+  }
+
+  /** @internal */
+  protected override exportState(s: SGDState): SGDStateEntry {
+    return { momentum_buffer: s.momentumBuffer === null ? null : s.momentumBuffer.slice() };
+  }
+
+  /** @internal */
+  protected override importGroup(fn: string, where: string, group: Record<string, unknown>): MutableSGDHyperparameters {
+    refuseUnknownKeys(fn, where, group, SGD_GROUP);
+    for (const key of ['lr', 'momentum', 'dampening', 'weight_decay', 'nesterov']) {
+      if (!(key in group)) throw new SEOptionError(`${fn}: ${where}.${key} is missing`);
     }
-    super(fn, parameters, lr);
-    this.momentum = momentum;
-    this.dampening = dampening;
-    this.weightDecay = weightDecay;
-    this.nesterov = nesterov;
-    this.maximize = maximize;
-    this.hyper = { lr, momentum, dampening, weightDecay, nesterov, maximize };
+    return checkSGDHyper(fn, (k) => `${where}.${k}`, group, TORCH_NAMES);
+  }
+
+  /** @internal */
+  protected override applyGroup(hyper: MutableSGDHyperparameters): void {
+    this.hyper = hyper;
+    this.setLearningRate(hyper.lr);
+  }
+
+  /** @internal */
+  protected override importState(fn: string, where: string, entry: Record<string, unknown>, n: number, hyper: MutableSGDHyperparameters): SGDState {
+    refuseUnknownKeys(fn, where, entry, ['momentum_buffer']);
+    const b: unknown = entry.momentum_buffer;
+    if (hyper.momentum === 0) {
+      if (b !== null && b !== undefined) throw new SEOptionError(`${fn}: ${where}.momentum_buffer must be null (momentum is 0) but is ${describeValue(b)}`);
+      return { momentumBuffer: null };
+    }
+    if (b === null || b === undefined) throw new SETypeError(`${fn}: ${where}.momentum_buffer is missing; with momentum ${hyper.momentum} each state needs one`);
+    return { momentumBuffer: stateArray(fn, `${where}.momentum_buffer`, b, n) };
   }
 
   /** A fresh state for a parameter of `n` elements. */
