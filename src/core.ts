@@ -32,6 +32,6 @@ export { SECache, seBackward, seForward, SEWorkspace, type SEBackwardResult, typ
 export * from './autograd/index.js';
 export { SEBlock, type SEBlockBehaviour, type SEBlockOptions, type SEGradients } from './block.js';
 export * from './interop/index.js';
-export * from './cost.js';
+export * from './cost/index.js';
 export * from './optim/index.js';
 export * as kernels from './kernels/index.js';
