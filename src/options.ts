@@ -1,14 +1,15 @@
 /** SE block options: the variant names the public calls accept, and their validation. */
 import { SEOptionError, SETypeError, describeValue } from './errors.js';
+import { ACTIVATIONS, ACTIVATION_KINDS, type ActivationKind } from './kernels/activation.js';
 
 /** Memory layout of the SE block's input: `[N, C, ...spatial]` or `[N, ...spatial, C]`. */
 export type SELayout = 'channels-first' | 'channels-last';
 /** How the spatial axis is squeezed: mean (the paper's default), max, or their average (timm `add_maxpool`). */
 export type SESqueeze = 'avg' | 'max' | 'avgmax';
-/** The inner activation after the reducing layer. */
-export type SEActivation = 'relu' | 'silu' | 'gelu' | 'geluTanh' | 'identity';
-/** The gate applied to the expanded excitation. */
-export type SEGate = 'sigmoid' | 'hardSigmoid' | 'tanh' | 'relu' | 'identity';
+/** The inner activation after the reducing layer: the kinds of the activation table marked `inner`. */
+export type SEActivation = { [K in ActivationKind]: (typeof ACTIVATIONS)[K]['inner'] extends true ? K : never }[ActivationKind];
+/** The gate applied to the expanded excitation: the kinds of the activation table marked `gate`. */
+export type SEGate = { [K in ActivationKind]: (typeof ACTIVATIONS)[K]['gate'] extends true ? K : never }[ActivationKind];
 
 /** Variant options of `seForward` (all optional; defaults give the paper's block). */
 export interface SEOptions {
@@ -33,15 +34,16 @@ export interface ResolvedSEOptions {
   readonly gate: SEGate;
 }
 
-// Each list starts with its default (resolveSEOptions relies on it).
+// Each list starts with its default (resolveSEOptions relies on it; the activation table lists the
+// default gate and the default activation first among theirs).
 /** Every {@link SELayout}, default first. */
 export const SE_LAYOUTS: readonly SELayout[] = ['channels-first', 'channels-last'];
 /** Every {@link SESqueeze}, default first. */
 export const SE_SQUEEZES: readonly SESqueeze[] = ['avg', 'max', 'avgmax'];
 /** Every {@link SEActivation}, default first. */
-export const SE_ACTIVATIONS: readonly SEActivation[] = ['relu', 'silu', 'gelu', 'geluTanh', 'identity'];
+export const SE_ACTIVATIONS: readonly SEActivation[] = Object.freeze(ACTIVATION_KINDS.filter((k): k is SEActivation => ACTIVATIONS[k].inner));
 /** Every {@link SEGate}, default first. */
-export const SE_GATES: readonly SEGate[] = ['sigmoid', 'hardSigmoid', 'tanh', 'relu', 'identity'];
+export const SE_GATES: readonly SEGate[] = Object.freeze(ACTIVATION_KINDS.filter((k): k is SEGate => ACTIVATIONS[k].gate));
 
 /** The defaults: the block of the SENet paper. */
 export const DEFAULT_SE_OPTIONS: ResolvedSEOptions = Object.freeze({
