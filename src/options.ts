@@ -1,4 +1,5 @@
 /** SE block options: the variant names the public calls accept, and their validation. */
+import { checkKeys } from './arguments.js';
 import { SEOptionError, SETypeError, describeValue } from './errors.js';
 import { ACTIVATIONS, ACTIVATION_KINDS, type ActivationKind } from './kernels/activation.js';
 
@@ -62,6 +63,8 @@ function pick<T extends string>(fn: string, key: string, value: unknown, allowed
   );
 }
 
+const OPTION_KEYS: readonly string[] = ['layout', 'squeeze', 'activation', 'gate'];
+
 /** One frozen object per combination, so resolving options allocates nothing after the first time. */
 const interned: (ResolvedSEOptions | undefined)[] = [];
 
@@ -74,12 +77,8 @@ export function resolveSEOptions(fn: string, options: unknown): ResolvedSEOption
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new SETypeError(`${fn}: options must be an object but got ${describeValue(options)}`);
   }
-  const o = options as Record<string, unknown>;
-  for (const key in o) {
-    if (key !== 'layout' && key !== 'squeeze' && key !== 'activation' && key !== 'gate') {
-      throw new SEOptionError(`${fn}: unknown option '${key}'; expected layout, squeeze, activation or gate`);
-    }
-  }
+  // No copy on this per-call path: the keys are checked, then each is read exactly once below.
+  const o = checkKeys(fn, options, OPTION_KEYS, 'options');
   const l = pick(fn, 'layout', o.layout, SE_LAYOUTS);
   const q = pick(fn, 'squeeze', o.squeeze, SE_SQUEEZES);
   const a = pick(fn, 'activation', o.activation, SE_ACTIVATIONS);

@@ -25,7 +25,8 @@
  * How these counts compare with the paper's figures, and the MobileNet/ShuffleNet placements the
  * library does not ship as tables: docs/cost-table.md.
  */
-import { SEOptionError, SEShapeError, SETypeError, describeValue } from '../errors.js';
+import { booleanOption, isPositiveInt, readOptions } from '../arguments.js';
+import { SEShapeError, SETypeError, describeValue } from '../errors.js';
 import { seHiddenWidth } from '../params.js';
 
 /** One stage of a network: `blocks` SE blocks, each on a feature map of `channels` x `spatial`. */
@@ -133,30 +134,15 @@ export interface SECost {
 const OPTION_KEYS = ['reduction', 'rdRatio', 'hidden', 'divisor', 'roundLimit', 'bias'];
 const STAGE_KEYS = ['blocks', 'channels', 'spatial'];
 
-function isPositiveInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
-}
-
 function checkOptions(fn: string, opts: unknown): { bias: boolean; hiddenOpts: Omit<SECostOptions, 'bias'> } {
-  if (opts === undefined) return { bias: true, hiddenOpts: {} };
-  if (opts === null || typeof opts !== 'object' || Array.isArray(opts)) {
+  if (opts === null || (opts !== undefined && (typeof opts !== 'object' || Array.isArray(opts)))) {
     throw new SETypeError(`${fn}: opts must be an object like { reduction: 16, bias: false } or undefined but got ${describeValue(opts)}`);
   }
-  for (const key of Object.keys(opts)) {
-    if (!OPTION_KEYS.includes(key)) {
-      throw new SEOptionError(`${fn}: unknown option '${key}' in opts; expected one of ${OPTION_KEYS.join(', ')}`);
-    }
-  }
-  const o: SECostOptions = { ...(opts as SECostOptions) }; // each option read once
-  const bias = o.bias === undefined ? true : o.bias;
-  if (typeof bias !== 'boolean') throw new SEOptionError(`${fn}: opts.bias must be true or false but is ${describeValue(o.bias)}`);
-  const hiddenOpts: Omit<SECostOptions, 'bias'> = {};
-  if (o.reduction !== undefined) hiddenOpts.reduction = o.reduction;
-  if (o.rdRatio !== undefined) hiddenOpts.rdRatio = o.rdRatio;
-  if (o.hidden !== undefined) hiddenOpts.hidden = o.hidden;
-  if (o.divisor !== undefined) hiddenOpts.divisor = o.divisor;
-  if (o.roundLimit !== undefined) hiddenOpts.roundLimit = o.roundLimit;
-  return { bias, hiddenOpts };
+  const o = readOptions(fn, opts, OPTION_KEYS, 'opts');
+  const bias = booleanOption(fn, 'opts.bias', o.bias, true);
+  const hiddenOpts: Record<string, unknown> = {};
+  for (const key of OPTION_KEYS) if (key !== 'bias' && o[key] !== undefined) hiddenOpts[key] = o[key];
+  return { bias, hiddenOpts: hiddenOpts as Omit<SECostOptions, 'bias'> };
 }
 
 function checkChannels(fn: string, name: string, channels: unknown): number {
@@ -272,12 +258,7 @@ export function seNetworkCost(stages: readonly SEStageSpec[], opts?: SECostOptio
     if (st === null || typeof st !== 'object' || Array.isArray(st)) {
       throw new SETypeError(`${fn}: ${name} must be an object { blocks, channels, spatial } but got ${describeValue(st)}`);
     }
-    for (const key of Object.keys(st)) {
-      if (!STAGE_KEYS.includes(key)) {
-        throw new SEOptionError(`${fn}: unknown key '${key}' in ${name}; expected ${STAGE_KEYS.join(', ')}`);
-      }
-    }
-    const s = st as Partial<Record<keyof SEStageSpec, unknown>>;
+    const s = readOptions(fn, st, STAGE_KEYS, name);
     if (!isPositiveInt(s.blocks)) throw new SEShapeError(`${fn}: ${name}.blocks must be a positive integer but is ${describeValue(s.blocks)}`);
     const channels = checkChannels(fn, `${name}.channels`, s.channels);
     const spatial = checkSpatial(fn, `${name}.spatial`, s.spatial);
