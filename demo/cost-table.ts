@@ -2,7 +2,7 @@
  * Prints the SE cost table for ResNet-50/101/152 (docs/cost-table.md).
  * Run: `npm run build:scripts && node build/demo/cost-table.js`
  */
-import { formatSECostTable, seCostTableRows } from '../src/cost.js';
+import { formatSECostTable, seCostTableRows } from '../src/cost/index.js';
 
 const rows = seCostTableRows();
 console.log(formatSECostTable(rows));

@@ -33,6 +33,6 @@ export * from './autograd/index.js';
 export { SEBlock, type SEBlockBackwardOptions, type SEBlockBehaviour, type SEBlockLoadOptions, type SEBlockLoadResult, type SEBlockOptions, type SEGradients } from './block.js';
 export * from './interop/index.js';
 export { CHECKPOINT_VERSION, loadCheckpoint, saveCheckpoint, type Checkpoint, type CheckpointOptimizer, type SaveCheckpointOptions } from './checkpoint.js';
-export * from './cost.js';
+export * from './cost/index.js';
 export * from './optim/index.js';
 export * as kernels from './kernels/index.js';

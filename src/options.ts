@@ -1,14 +1,16 @@
 /** SE block options: the variant names the public calls accept, and their validation. */
+import { checkKeys } from './arguments.js';
 import { SEOptionError, SETypeError, describeValue } from './errors.js';
+import { ACTIVATIONS, ACTIVATION_KINDS, type ActivationKind } from './kernels/activation.js';
 
 /** Memory layout of the SE block's input: `[N, C, ...spatial]` or `[N, ...spatial, C]`. */
 export type SELayout = 'channels-first' | 'channels-last';
 /** How the spatial axis is squeezed: mean (the paper's default), max, or their average (timm `add_maxpool`). */
 export type SESqueeze = 'avg' | 'max' | 'avgmax';
-/** The inner activation after the reducing layer. */
-export type SEActivation = 'relu' | 'silu' | 'gelu' | 'geluTanh' | 'identity';
-/** The gate applied to the expanded excitation. */
-export type SEGate = 'sigmoid' | 'hardSigmoid' | 'tanh' | 'relu' | 'identity';
+/** The inner activation after the reducing layer: the kinds of the activation table marked `inner`. */
+export type SEActivation = { [K in ActivationKind]: (typeof ACTIVATIONS)[K]['inner'] extends true ? K : never }[ActivationKind];
+/** The gate applied to the expanded excitation: the kinds of the activation table marked `gate`. */
+export type SEGate = { [K in ActivationKind]: (typeof ACTIVATIONS)[K]['gate'] extends true ? K : never }[ActivationKind];
 
 /** Variant options of `seForward` (all optional; defaults give the paper's block). */
 export interface SEOptions {
@@ -33,15 +35,16 @@ export interface ResolvedSEOptions {
   readonly gate: SEGate;
 }
 
-// Each list starts with its default (resolveSEOptions relies on it).
+// Each list starts with its default (resolveSEOptions relies on it; the activation table lists the
+// default gate and the default activation first among theirs).
 /** Every {@link SELayout}, default first. */
 export const SE_LAYOUTS: readonly SELayout[] = ['channels-first', 'channels-last'];
 /** Every {@link SESqueeze}, default first. */
 export const SE_SQUEEZES: readonly SESqueeze[] = ['avg', 'max', 'avgmax'];
 /** Every {@link SEActivation}, default first. */
-export const SE_ACTIVATIONS: readonly SEActivation[] = ['relu', 'silu', 'gelu', 'geluTanh', 'identity'];
+export const SE_ACTIVATIONS: readonly SEActivation[] = Object.freeze(ACTIVATION_KINDS.filter((k): k is SEActivation => ACTIVATIONS[k].inner));
 /** Every {@link SEGate}, default first. */
-export const SE_GATES: readonly SEGate[] = ['sigmoid', 'hardSigmoid', 'tanh', 'relu', 'identity'];
+export const SE_GATES: readonly SEGate[] = Object.freeze(ACTIVATION_KINDS.filter((k): k is SEGate => ACTIVATIONS[k].gate));
 
 /** The defaults: the block of the SENet paper. */
 export const DEFAULT_SE_OPTIONS: ResolvedSEOptions = Object.freeze({
@@ -60,6 +63,8 @@ function pick<T extends string>(fn: string, key: string, value: unknown, allowed
   );
 }
 
+const OPTION_KEYS: readonly string[] = ['layout', 'squeeze', 'activation', 'gate'];
+
 /** One frozen object per combination, so resolving options allocates nothing after the first time. */
 const interned: (ResolvedSEOptions | undefined)[] = [];
 
@@ -72,12 +77,8 @@ export function resolveSEOptions(fn: string, options: unknown): ResolvedSEOption
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new SETypeError(`${fn}: options must be an object but got ${describeValue(options)}`);
   }
-  const o = options as Record<string, unknown>;
-  for (const key in o) {
-    if (key !== 'layout' && key !== 'squeeze' && key !== 'activation' && key !== 'gate') {
-      throw new SEOptionError(`${fn}: unknown option '${key}'; expected layout, squeeze, activation or gate`);
-    }
-  }
+  // No copy on this per-call path: the keys are checked, then each is read exactly once below.
+  const o = checkKeys(fn, options, OPTION_KEYS, 'options');
   const l = pick(fn, 'layout', o.layout, SE_LAYOUTS);
   const q = pick(fn, 'squeeze', o.squeeze, SE_SQUEEZES);
   const a = pick(fn, 'activation', o.activation, SE_ACTIVATIONS);

@@ -1,4 +1,5 @@
 /** SE block parameters: their type, creation and initialisation, hidden-width rounding, validation. */
+import { booleanOption, choiceOption, integerOption, isPositiveInt, numberOption, readOptions } from './arguments.js';
 import { SEOptionError, SEShapeError, SETypeError, describeValue } from './errors.js';
 import { SeededRandom } from './rng.js';
 import { typedArrayLength } from './intrinsics.js';
@@ -26,6 +27,7 @@ export interface SEParams {
 
 /** Weight initialisation schemes of {@link createSEParams}. */
 export type SEInit = 'kaimingNormal' | 'normal' | 'zeros';
+const SE_INITS: readonly SEInit[] = ['kaimingNormal', 'normal', 'zeros'];
 
 /** Options of {@link createSEParams}. */
 export interface CreateSEParamsOptions {
@@ -59,10 +61,6 @@ export interface CreateSEParamsOptions {
   std?: number;
   /** Seed of the generator (default 0); equal seeds give equal weights. */
   seed?: number;
-}
-
-function isPositiveInt(v: unknown): v is number {
-  return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 }
 
 function isFinitePositive(v: unknown): v is number {
@@ -164,30 +162,15 @@ export function makeSEParams(fn: string, options: unknown): SEParams {
   if (options === null || typeof options !== 'object') {
     throw new SETypeError(`${fn}: options must be an object like { channels: 64 } but got ${describeValue(options)}`);
   }
-  const known = ['channels', 'reduction', 'rdRatio', 'hidden', 'divisor', 'roundLimit', 'bias', 'init', 'std', 'seed'];
-  for (const key of Object.keys(options)) {
-    if (!known.includes(key)) throw new SEOptionError(`${fn}: unknown option '${key}'; expected one of ${known.join(', ')}`);
-  }
-  // Each option read once: a copy (a getter runs once), then only the copy is used.
-  const opts: Readonly<Record<string, unknown>> = { ...options };
+  const opts = readOptions(fn, options, ['channels', 'reduction', 'rdRatio', 'hidden', 'divisor', 'roundLimit', 'bias', 'init', 'std', 'seed']);
   const { channels, hidden } = widthOf(fn, opts);
-  const bias = opts.bias === undefined ? true : opts.bias;
-  if (typeof bias !== 'boolean') throw new SEOptionError(`${fn}: bias must be true or false but is ${describeValue(opts.bias)}`);
-  const init = opts.init === undefined ? 'kaimingNormal' : opts.init;
-  if (init !== 'kaimingNormal' && init !== 'normal' && init !== 'zeros') {
-    throw new SEOptionError(`${fn}: init must be one of 'kaimingNormal', 'normal', 'zeros' but is ${describeValue(opts.init)}`);
-  }
+  const bias = booleanOption(fn, 'bias', opts.bias, true);
+  const init = choiceOption(fn, 'init', opts.init, SE_INITS, 'kaimingNormal');
   if (opts.std !== undefined && init !== 'normal') {
     throw new SEOptionError(`${fn}: std applies only to init 'normal' but init is '${init}'`);
   }
-  const std = opts.std === undefined ? 0.001 : opts.std;
-  if (typeof std !== 'number' || !Number.isFinite(std) || std < 0) {
-    throw new SEOptionError(`${fn}: std must be a finite number >= 0 but is ${describeValue(opts.std)}`);
-  }
-  const seed = opts.seed === undefined ? 0 : opts.seed;
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed)) {
-    throw new SEOptionError(`${fn}: seed must be an integer but is ${describeValue(opts.seed)}`);
-  }
+  const std = numberOption(fn, 'std', opts.std, 0.001, 0);
+  const seed = integerOption(fn, 'seed', opts.seed, 0);
   const w1 = allocFloat32(fn, 'w1', hidden * channels);
   const w2 = allocFloat32(fn, 'w2', channels * hidden);
   if (init !== 'zeros') {

@@ -12,7 +12,7 @@ import {
   seNetworkCost,
   type SECostOptions,
   type SEStageSpec,
-} from '../src/cost.js';
+} from '../src/cost/index.js';
 import { SEOptionError, SEShapeError, SETypeError } from '../src/errors.js';
 import { createSEParams } from '../src/params.js';
 

@@ -28,7 +28,9 @@ import {
   type ActivationForwardKernel,
   type ActivationKind,
   activationBackward,
+  activationCode,
   activationForward,
+  activationFromCode,
   geluBackward,
   geluForward,
   geluTanhBackward,
@@ -36,6 +38,7 @@ import {
   hardSigmoidBackward,
   hardSigmoidForward,
   reluBackward,
+  savesSlope,
   reluForward,
   sigmoid,
   sigmoidBackward,
@@ -45,6 +48,7 @@ import {
   tanhBackward,
   tanhForward,
 } from '../src/kernels/index.js';
+import { SE_ACTIVATIONS, SE_GATES } from '../src/options.js';
 import {
   F32_TINY,
   INPUT_PAD,
@@ -140,6 +144,22 @@ describe('the scalar table', () => {
       const dx = activationBackward(kind, new Float32Array(7), dy, x, 7);
       expectSameValues(dx, Float32Array.from(x, (v, i) => a.backward(dy[i], v)), `${kind} backward`);
     }
+  });
+
+  test('each kind has a stable wire code (pinned: the thread pool sends these numbers), unique, round-tripping', () => {
+    const codes = Object.fromEntries(ACTIVATION_KINDS.map((k) => [k, activationCode(k)]));
+    expect(codes).toEqual({ relu: 1, silu: 2, gelu: 3, geluTanh: 4, sigmoid: 5, hardSigmoid: 6, tanh: 7, identity: 8 });
+    for (const k of ACTIVATION_KINDS) expect(activationFromCode(activationCode(k))).toBe(k);
+    expect(activationFromCode(0)).toBeUndefined();
+    expect(activationFromCode(9)).toBeUndefined();
+  });
+
+  test('the SE option lists come from the table, each default first', () => {
+    expect(SE_ACTIVATIONS).toEqual(['relu', 'silu', 'gelu', 'geluTanh', 'identity']);
+    expect(SE_GATES).toEqual(['sigmoid', 'hardSigmoid', 'tanh', 'relu', 'identity']);
+    for (const k of SE_ACTIVATIONS) expect(ACTIVATIONS[k].inner).toBe(true);
+    for (const k of SE_GATES) expect(ACTIVATIONS[k].gate).toBe(true);
+    expect(ACTIVATION_KINDS.filter((k) => savesSlope(k))).toEqual(['sigmoid', 'silu']);
   });
 
   test.prop([fc.double({ min: -30, max: 30, noNaN: true }), fc.constantFrom(...ACTIVATION_KINDS)], RUNS)(

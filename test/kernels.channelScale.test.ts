@@ -12,12 +12,12 @@ import {
   channelScaleChannelsLastBackward,
   channelScaleChannelsLastForward,
   channelScaleForward,
-  channelScaleShiftForward,
+  channelScaleShift,
 } from '../src/kernels/index.js';
 
 /**
  * The channels-first forward with an optional shift, as one call: channelScaleForward without a
- * shift, channelScaleShiftForward with one (offsets: out, x, scale, shift).
+ * shift, channelScaleShift with one (offsets: out, x, scale, shift).
  */
 function scaleFwd(
   out: Float32Array,
@@ -33,7 +33,7 @@ function scaleFwd(
 ): Float32Array {
   return shift === null
     ? channelScaleForward(out, x, scale, rows, spatial, outOffset, xOffset, scaleOffset)
-    : channelScaleShiftForward(out, x, scale, shift, rows, spatial, outOffset, xOffset, scaleOffset, shiftOffset);
+    : channelScaleShift(out, x, scale, shift, rows, spatial, outOffset, xOffset, scaleOffset, shiftOffset);
 }
 import {
   INPUT_PAD,

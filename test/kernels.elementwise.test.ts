@@ -1,11 +1,11 @@
 /**
- * Elementwise arithmetic: addForward, mulForward, scaleForward, sumReduce.
+ * Elementwise arithmetic: addArrays, mulArrays, scaleArray, sumReduce.
  * Tolerances: add/mul/scale are one float64 operation stored as float32: 1e-6 relative (+ 2^-149,
  * and for add 1e-9 * (|a| + |b|) where the terms cancel); sumReduce returns a float64 number:
  * sumTol (1e-6 * |ref| + 1e-9 * sum|x| + 2^-149).
  */
 import { fc, test } from '@fast-check/jest';
-import { addForward, mulForward, scaleForward, sumReduce } from '../src/kernels/index.js';
+import { addArrays, mulArrays, scaleArray, sumReduce } from '../src/kernels/index.js';
 import {
   INPUT_PAD,
   OUTPUT_PAD,
@@ -34,11 +34,11 @@ describe('hand-worked values', () => {
     const a = Float32Array.of(1, 2, 3);
     const b = Float32Array.of(4, 5, 6);
     const out = new Float32Array(3).fill(NaN);
-    expect(addForward(out, a, b, 3)).toBe(out);
+    expect(addArrays(out, a, b, 3)).toBe(out);
     expect(Array.from(out)).toEqual([5, 7, 9]);
-    expect(mulForward(out, a, b, 3)).toBe(out);
+    expect(mulArrays(out, a, b, 3)).toBe(out);
     expect(Array.from(out)).toEqual([4, 10, 18]);
-    expect(scaleForward(out, Float32Array.of(2, 4, -6), 0.5, 3)).toBe(out);
+    expect(scaleArray(out, Float32Array.of(2, 4, -6), 0.5, 3)).toBe(out);
     expect(Array.from(out)).toEqual([1, 2, -3]);
   });
 
@@ -62,18 +62,18 @@ describe('hand-worked values', () => {
   test('add, mul, scale propagate NaN and Inf elementwise', () => {
     const a = Float32Array.of(NaN, Infinity, 1);
     const b = Float32Array.of(1, 1, 2);
-    expect(Array.from(addForward(new Float32Array(3), a, b, 3))).toEqual([NaN, Infinity, 3]);
-    expect(Array.from(mulForward(new Float32Array(3), a, b, 3))).toEqual([NaN, Infinity, 2]);
-    expect(Array.from(scaleForward(new Float32Array(3), a, 2, 3))).toEqual([NaN, Infinity, 2]);
+    expect(Array.from(addArrays(new Float32Array(3), a, b, 3))).toEqual([NaN, Infinity, 3]);
+    expect(Array.from(mulArrays(new Float32Array(3), a, b, 3))).toEqual([NaN, Infinity, 2]);
+    expect(Array.from(scaleArray(new Float32Array(3), a, 2, 3))).toEqual([NaN, Infinity, 2]);
   });
 });
 
 describe('properties', () => {
   test.prop([ewCase], RUNS)('add, mul, scale match float64 references; inputs unchanged', ({ n, a, b, alpha }) => {
     const unchanged = snapshot(a, b);
-    const sum = addForward(new Float32Array(n).fill(NaN), a, b, n);
-    const prod = mulForward(new Float32Array(n).fill(NaN), a, b, n);
-    const scaled = scaleForward(new Float32Array(n).fill(NaN), a, alpha, n);
+    const sum = addArrays(new Float32Array(n).fill(NaN), a, b, n);
+    const prod = mulArrays(new Float32Array(n).fill(NaN), a, b, n);
+    const scaled = scaleArray(new Float32Array(n).fill(NaN), a, alpha, n);
     unchanged();
     const want = Float64Array.from(a, (v, i) => v + b[i]);
     expectAllClose(sum, want, (i) => sumTol(want[i], Math.abs(a[i]) + Math.abs(b[i])), 'add');
@@ -84,8 +84,8 @@ describe('properties', () => {
   test.prop([ewCase], RUNS)(
     "mul's documented backward (da = dy * b, db = dy * a) matches float64 central differences of sum(dy * a * b)",
     ({ n, a, b, dy }) => {
-      const da = mulForward(new Float32Array(n), dy, b, n);
-      const db = mulForward(new Float32Array(n), dy, a, n);
+      const da = mulArrays(new Float32Array(n), dy, b, n);
+      const db = mulArrays(new Float32Array(n), dy, a, n);
       const Labs = dot(Array.from(dy, Math.abs), Array.from(a, (v, i) => Math.abs(v * b[i])));
       const ga = numericGradient((p) => dot(dy, Float64Array.from(p, (v, i) => v * b[i])), Float64Array.from(a), 0.5, { relativeStep: true });
       const gb = numericGradient((p) => dot(dy, Float64Array.from(p, (v, i) => a[i] * v)), Float64Array.from(b), 0.5, { relativeStep: true });
@@ -98,8 +98,8 @@ describe('properties', () => {
     'aliasing: out may be a, b, or both (a === b) for add and mul, and x for scale, bit-identical to separate out',
     ({ n, a, b, alpha }) => {
       for (const [name, op] of [
-        ['add', addForward],
-        ['mul', mulForward],
+        ['add', addArrays],
+        ['mul', mulArrays],
       ] as const) {
         const separate = op(new Float32Array(n), a, b, n);
         const outA = a.slice();
@@ -113,9 +113,9 @@ describe('properties', () => {
         op(outAA, outAA, outAA, n);
         expectSameValues(outAA, square, `${name} out === a === b`);
       }
-      const separate = scaleForward(new Float32Array(n), a, alpha, n);
+      const separate = scaleArray(new Float32Array(n), a, alpha, n);
       const xs = a.slice();
-      expect(scaleForward(xs, xs, alpha, n)).toBe(xs);
+      expect(scaleArray(xs, xs, alpha, n)).toBe(xs);
       expectSameValues(xs, separate, 'scale out === x');
     },
   );
@@ -127,9 +127,9 @@ describe('properties', () => {
       const bb = padded(b, 0, tail, INPUT_PAD);
       const unchanged = snapshot(ab, bb);
       for (const [name, run, dense] of [
-        ['add', (o: Float32Array) => addForward(o, ab, bb, n), addForward(new Float32Array(n), a, b, n)],
-        ['mul', (o: Float32Array) => mulForward(o, ab, bb, n), mulForward(new Float32Array(n), a, b, n)],
-        ['scale', (o: Float32Array) => scaleForward(o, ab, alpha, n), scaleForward(new Float32Array(n), a, alpha, n)],
+        ['add', (o: Float32Array) => addArrays(o, ab, bb, n), addArrays(new Float32Array(n), a, b, n)],
+        ['mul', (o: Float32Array) => mulArrays(o, ab, bb, n), mulArrays(new Float32Array(n), a, b, n)],
+        ['scale', (o: Float32Array) => scaleArray(o, ab, alpha, n), scaleArray(new Float32Array(n), a, alpha, n)],
       ] as const) {
         const ob = new Float32Array(n + tail).fill(OUTPUT_PAD);
         run(ob);

@@ -12,7 +12,7 @@ import {
   channelScaleChannelsLastForward,
   channelScaleForward,
 } from '../kernels/channelScale.js';
-import { addForward, mulForward, scaleForward, sumReduce } from '../kernels/elementwise.js';
+import { addArrays, mulArrays, scaleArray, sumReduce } from '../kernels/elementwise.js';
 import { matmul as matmulKernel } from '../kernels/matmul.js';
 import {
   globalAvgPoolBackward,
@@ -271,7 +271,7 @@ export function add(a: Variable, b: Variable): Variable {
   assertVariable(op, 'a', a);
   assertVariable(op, 'b', b);
   assertSameShape(op, a, b);
-  const out = addForward(new Float32Array(a.size), a.data, b.data, a.size);
+  const out = addArrays(new Float32Array(a.size), a.data, b.data, a.size);
   return a.tape.record(op, [a, b], out, a.shape, [], (dy) => [dy, dy]);
 }
 
@@ -281,10 +281,10 @@ export function mul(a: Variable, b: Variable): Variable {
   assertVariable(op, 'a', a);
   assertVariable(op, 'b', b);
   assertSameShape(op, a, b);
-  const out = mulForward(new Float32Array(a.size), a.data, b.data, a.size);
+  const out = mulArrays(new Float32Array(a.size), a.data, b.data, a.size);
   return a.tape.record(op, [a, b], out, a.shape, [a.data, b.data], (dy, [ad, bd], needs) => [
-    needs[0] ? mulForward(new Float32Array(dy.length), dy, bd, dy.length) : null,
-    needs[1] ? mulForward(new Float32Array(dy.length), dy, ad, dy.length) : null,
+    needs[0] ? mulArrays(new Float32Array(dy.length), dy, bd, dy.length) : null,
+    needs[1] ? mulArrays(new Float32Array(dy.length), dy, ad, dy.length) : null,
   ]);
 }
 
@@ -293,8 +293,8 @@ export function scale(x: Variable, alpha: number): Variable {
   const op = 'scale';
   assertVariable(op, 'x', x);
   if (typeof alpha !== 'number') throw new SETypeError(`${op}: alpha must be a number but got ${describeValue(alpha)}`);
-  const out = scaleForward(new Float32Array(x.size), x.data, alpha, x.size);
-  return x.tape.record(op, [x], out, x.shape, [], (dy) => [scaleForward(new Float32Array(dy.length), dy, alpha, dy.length)]);
+  const out = scaleArray(new Float32Array(x.size), x.data, alpha, x.size);
+  return x.tape.record(op, [x], out, x.shape, [], (dy) => [scaleArray(new Float32Array(dy.length), dy, alpha, dy.length)]);
 }
 
 /** Sum of all elements, a scalar (shape `[]`); accumulated in float64. Saves: nothing. */

@@ -12,7 +12,7 @@
  *
  * Working one sample at a time keeps the sample's slice of x (and dy) in cache for the second pass.
  * The loops are small functions of their own so that V8 inlines the pass kernels into them
- * (measured: the same loops compiled as separate functions ran up to 2x slower). Numbers passed
+ * (compiled as separate functions, the same loops run markedly slower: bench/README.md). Numbers passed
  * between non-inlined functions are small integers, never fractions (a fraction passed as an
  * argument is boxed: an allocation per call).
  */
@@ -23,7 +23,7 @@ import {
   channelScaleChannelsLastForward,
   channelScaleForward,
   channelScaleGradient,
-  channelScaleShiftForward,
+  channelScaleShift,
 } from '../kernels/channelScale.js';
 import { batchOuterProduct, matvec, matvecTransposed } from '../kernels/matmul.js';
 import {
@@ -116,7 +116,7 @@ export function backwardSamples(
     // Pass 2: dx = s * dy + dz routed through the squeeze (avg: spread as dz / S).
     if (shift !== null) for (let k = 0; k < C; k++) shift[k] = (avgWeight * dz[k]) / S;
     if (cl) channelScaleChannelsLastForward(dx, dy, s, shift, 1, S, C, xn, ys, zn, 0);
-    else if (shift !== null) channelScaleShiftForward(dx, dy, s, shift, C, S, xn, ys, zn, 0);
+    else if (shift !== null) channelScaleShift(dx, dy, s, shift, C, S, xn, ys, zn, 0);
     else channelScaleForward(dx, dy, s, C, S, xn, ys, zn);
     if (argmax !== null) {
       for (let k = 0; k < C; k++) {

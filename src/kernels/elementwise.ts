@@ -7,7 +7,7 @@
  * `out[i] = a[i] + b[i]`.
  * @returns out
  */
-export function addForward(out: Float32Array, a: Float32Array, b: Float32Array, n: number): Float32Array {
+export function addArrays(out: Float32Array, a: Float32Array, b: Float32Array, n: number): Float32Array {
   for (let i = 0; i < n; i++) out[i] = a[i] + b[i];
   return out;
 }
@@ -16,7 +16,7 @@ export function addForward(out: Float32Array, a: Float32Array, b: Float32Array, 
  * `out[i] = a[i] * b[i]`. Its backward is two more products: `da = dy * b`, `db = dy * a`.
  * @returns out
  */
-export function mulForward(out: Float32Array, a: Float32Array, b: Float32Array, n: number): Float32Array {
+export function mulArrays(out: Float32Array, a: Float32Array, b: Float32Array, n: number): Float32Array {
   for (let i = 0; i < n; i++) out[i] = a[i] * b[i];
   return out;
 }
@@ -25,7 +25,7 @@ export function mulForward(out: Float32Array, a: Float32Array, b: Float32Array, 
  * `out[i] = alpha * x[i]`.
  * @returns out
  */
-export function scaleForward(out: Float32Array, x: Float32Array, alpha: number, n: number): Float32Array {
+export function scaleArray(out: Float32Array, x: Float32Array, alpha: number, n: number): Float32Array {
   for (let i = 0; i < n; i++) out[i] = alpha * x[i];
   return out;
 }
@@ -39,3 +39,10 @@ export function sumReduce(x: Float32Array, n: number, xOffset = 0): number {
   for (let i = 0; i < n; i++) acc += x[xOffset + i];
   return acc;
 }
+
+/** @deprecated renamed {@link addArrays} (it has no backward of its own); this alias stays for old callers. */
+export const addForward = addArrays;
+/** @deprecated renamed {@link mulArrays}; this alias stays for old callers. */
+export const mulForward = mulArrays;
+/** @deprecated renamed {@link scaleArray}; this alias stays for old callers. */
+export const scaleForward = scaleArray;

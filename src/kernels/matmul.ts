@@ -119,8 +119,8 @@ export function matmul(
  * layer applied to one vector (PyTorch's `(out, in)` weight), accumulated in float64. The same as
  * `matmul(out, v, w, 1, rows, cols, false, true, ..., bias)`, but small enough for the JIT to
  * inline into a per-sample loop, and eight output rows per sweep over v (then four, then one), so
- * each element of v is loaded once per eight products (eight measured 10-40% faster than four on
- * the SE shapes, and about 2x faster than one dot at a time).
+ * each element of v is loaded once per eight products (faster than four rows or one dot at a time
+ * on the SE shapes; bench/README.md has the measurements).
  * Aliasing: `out` must not overlap `w`, `v` or `bias`.
  * @param out receives `rows` values
  * @param w the weight, `rows x cols`
@@ -263,8 +263,8 @@ export function matvecTransposed(
  * `out[r, k] = sum_n u[n, r] * v[n, k]` (u `[N, P]`, v `[N, Q]`, out `[P, Q]`, all row-major):
  * `u^T v`, a weight gradient summed over a batch (dW2 = dG^T H, dW1 = dA^T Z). Eight outputs of a
  * row accumulate in float64 registers over the batch (then four, then one), so a batch of one is a
- * single product per output (no float64 scratch to fill and copy, which made the general
- * {@link matmul} up to 3.5x slower here).
+ * single product per output (no float64 scratch to fill and copy, which makes the general
+ * {@link matmul} slower here).
  * Aliasing: `out` must not overlap `u` or `v`. N must be at least 1.
  * @param out receives `P * Q` values
  * @param u `[N, P]`

@@ -4,18 +4,21 @@
  * Also central-difference numerical gradients and the error measure the tests and the demo use.
  */
 import { SEOptionError, SETypeError, describeValue } from '../errors.js';
-import type { SEOptions } from '../options.js';
+import type { SEActivation, SEGate, SELayout, SEOptions, SESqueeze } from '../options.js';
 import type { SEParams } from '../params.js';
 
-/** Input layout. */
-export type Layout = 'channels-first' | 'channels-last';
+/**
+ * Input layout.
+ * @deprecated the same type as `SELayout` (from the main entry); use that.
+ */
+export type Layout = SELayout;
 
 /** Resolved reference options. */
 export interface RefOptions {
-  layout: Layout;
-  squeeze: 'avg' | 'max' | 'avgmax';
-  activation: 'relu' | 'silu' | 'gelu' | 'geluTanh' | 'identity';
-  gate: 'sigmoid' | 'hardSigmoid' | 'tanh' | 'relu' | 'identity';
+  layout: SELayout;
+  squeeze: SESqueeze;
+  activation: SEActivation;
+  gate: SEGate;
 }
 
 /** SEOptions with the defaults filled in. */
@@ -130,7 +133,7 @@ export function kinks(kind: string): number[] {
 }
 
 /** Geometry of a dense input: N, C, S and a function giving the flat index of (n, c, s). */
-export function geometry(shape: readonly number[], layout: Layout) {
+export function geometry(shape: readonly number[], layout: SELayout) {
   const rank = shape.length;
   const N = shape[0];
   const C = layout === 'channels-first' ? shape[1] : shape[rank - 1];
