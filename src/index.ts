@@ -73,6 +73,10 @@ export class SEBlock extends CoreSEBlock {
   override backward(dy: FloatTensor): NdArray<Float32Array> {
     return toNdArray(super.backward(dy), false);
   }
+  /** The gate values s `[N, C]` of the latest forward (see the core `SEBlock.excitations`), as a scijs ndarray. */
+  override excitations(): NdArray<Float32Array> {
+    return toNdArray(super.excitations(), false);
+  }
 }
 
 /**
