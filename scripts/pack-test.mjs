@@ -279,6 +279,17 @@ try {
     check(`a fresh ESM project: npm install <tarball>, then \`${installLine}\``, own.status === 0 && dev.status === 0, own.status === 0 && dev.status === 0 ? `${Date.now() - t2} ms` : tail(own.out + dev.out));
     const scriptWarnings = dev.out.split('\n').filter((l) => /^npm warn install-scripts +\S+@/.test(l)).map((l) => l.replace(/^npm warn install-scripts +/, '').replace(/ .*/, ''));
     info(`npm's install-scripts notice in that project names: ${scriptWarnings.join(', ') || 'nothing'}`);
+    // The README names the packages of that notice and the command that settles it: check both.
+    const deny = /`(npm install-scripts deny [^`]+)`/.exec(readme)?.[1];
+    const named = deny?.split(/\s+/).slice(3) ?? [];
+    const unnamed = scriptWarnings.map((n) => n.replace(/@[^@]*$/, '')).filter((n) => !named.includes(n));
+    check("the README's `npm install-scripts deny ...` names every package of npm's notice", deny !== undefined && unnamed.length === 0, unnamed.length ? `not named: ${unnamed.join(', ')}` : deny ?? 'no deny command in the README');
+    if (deny !== undefined) {
+      const [c, ...a] = deny.split(/\s+/);
+      run(c, a, jestProj, 60_000);
+      const left = run('npm', ['install-scripts', 'ls'], jestProj, 60_000);
+      check('after it, `npm install-scripts ls` lists nothing left to review', left.status === 0 && !/not yet covered/.test(left.out), tail(left.out, 5));
+    }
     writeFileSync(join(jestProj, 'jest.config.cjs'), config);
     writeFileSync(join(jestProj, 'test/se.test.ts'), example);
     const jestBin = join(jestProj, 'node_modules/jest/bin/jest.js');
