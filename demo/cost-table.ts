@@ -1,6 +1,6 @@
 /**
  * Prints the SE cost table for ResNet-50/101/152 (docs/cost-table.md).
- * Run: `npm run build:scripts && node build/demo/cost-table.js`
+ * Run: `npm run build:scripts && node build/js/demo/cost-table.js`
  */
 import { formatSECostTable, seCostTableRows } from '../src/cost/index.js';
 

@@ -124,8 +124,9 @@ function training(): void {
   console.log(`  loss dropped ${drop.toFixed(0)}x ${drop >= 100 ? '(>= 100x)' : '(LESS than 100x)'}`);
   const worst = Math.max(...r.teacherExcitation.map((t, i) => Math.abs(t - r.studentExcitation[i])));
   console.log(`  largest per-channel excitation gap, learned vs teacher: ${worst.toExponential(2)}`);
-  mkdirSync('build', { recursive: true });
-  const file = 'build/se-training.svg';
+  // Its own folder: the MNIST example writes build/mnist/, and neither run removes the other's files.
+  mkdirSync('build/demo', { recursive: true });
+  const file = 'build/demo/se-training.svg';
   writeFileSync(file, trainingSvg(r));
   console.log(`  wrote ${file} (loss curve; learned vs teacher per-channel excitations)`);
   if (drop < 100) process.exitCode = 1;

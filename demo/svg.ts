@@ -13,6 +13,13 @@ function text(x: number, y: number, s: string, attrs = ''): string {
   return `<text x="${x.toFixed(1)}" y="${y.toFixed(1)}" ${attrs}>${esc(s)}</text>`;
 }
 
+/** A panel's y-axis title, written upwards left of its tick labels. */
+function yLabel(x0: number, label: string): string {
+  const cx = x0 - 46;
+  const cy = PAD.top + (H - PAD.top - PAD.bottom) / 2;
+  return text(cx, cy, label, `text-anchor="middle" font-size="12" transform="rotate(-90 ${cx} ${cy})"`);
+}
+
 /** Loss (log scale) against step, in the box [x0, x0 + w] x [PAD.top, H - PAD.bottom]. */
 function lossPanel(r: TrainResult, x0: number, w: number): string {
   const h = H - PAD.top - PAD.bottom;
@@ -38,6 +45,7 @@ function lossPanel(r: TrainResult, x0: number, w: number): string {
   parts.push(`<rect x="${x0}" y="${PAD.top}" width="${w}" height="${h}" fill="none" stroke="#888"/>`);
   parts.push(text(x0 + w / 2, PAD.top - 12, `MSE loss (student vs teacher), ${(r.firstLoss / r.lastLoss).toFixed(0)}x lower`, 'text-anchor="middle" font-size="13"'));
   parts.push(text(x0 + w / 2, H - 10, 'SGD step', 'text-anchor="middle" font-size="12"'));
+  parts.push(yLabel(x0, 'MSE loss (log scale)'));
   return parts.join('\n');
 }
 
@@ -66,6 +74,7 @@ function excitationPanel(r: TrainResult, x0: number, w: number): string {
   parts.push(`<rect x="${x0 + 8}" y="${PAD.top + 8}" width="10" height="10" fill="#ff7f0e"/>` + text(x0 + 22, PAD.top + 17, 'teacher', 'font-size="11"'));
   parts.push(`<rect x="${x0 + 78}" y="${PAD.top + 8}" width="10" height="10" fill="#2ca02c"/>` + text(x0 + 92, PAD.top + 17, 'learned (student)', 'font-size="11"'));
   parts.push(text(x0 + w / 2, H - 10, 'channel', 'text-anchor="middle" font-size="12"'));
+  parts.push(yLabel(x0, 'excitation (gate value)'));
   return parts.join('\n');
 }
 

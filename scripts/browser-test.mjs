@@ -25,7 +25,7 @@
 //     and each page's results are compared with Node's (dist/esm, same inputs) bit for bit (base64
 //     of the Float32Array bytes), its entries' export names with dist/esm's, and the prebuilt
 //     files' classes must keep their names (SEBlock.name === 'SEBlock', also minified);
-//  5. example.html, the README's page (import map, inline module script, verbatim), runs in
+//  5. example.html, the page of docs/browsers.md (import map, inline module script, verbatim), runs in
 //     Chromium and its inline script runs in Node against dist/esm: the printed text must match.
 // Prints `browser: N passed, M failed` and exits non-zero on any failure. Installs nothing.
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -408,7 +408,7 @@ try {
     }
   }
 
-  // The README's page, verbatim; its inline module script also runs in Node against dist/esm.
+  // docs/browsers.md's page, verbatim; its inline module script also runs in Node against dist/esm.
   try {
     const html = readFileSync(join(PAGES, 'example.html'), 'utf8');
     const script = /<script type="module">([\s\S]*?)<\/script>/.exec(html)?.[1];
@@ -427,10 +427,10 @@ try {
       await page.close().catch(() => {});
     }
     const inNode = script === undefined ? undefined : await runInNode(script);
-    check('README page (example.html): runs in Chromium without errors', errors.length === 0 && /^step 100: /m.test(shown ?? ''), errors.length ? errors.join(' | ') : (shown ?? '').split('\n').slice(-1)[0]);
-    check('README page: prints what the same script prints in Node (dist/esm)', inNode !== undefined && shown === inNode, shown === inNode ? '' : `page:\n${shown}\nnode:\n${inNode}`);
+    check('docs/browsers.md page (example.html): runs in Chromium without errors', errors.length === 0 && /^step 100: /m.test(shown ?? ''), errors.length ? errors.join(' | ') : (shown ?? '').split('\n').slice(-1)[0]);
+    check('docs/browsers.md page: prints what the same script prints in Node (dist/esm)', inNode !== undefined && shown === inNode, shown === inNode ? '' : `page:\n${shown}\nnode:\n${inNode}`);
   } catch (e) {
-    check('README page (example.html) loads and reports', false, e.message);
+    check('docs/browsers.md page (example.html) loads and reports', false, e.message);
   }
 
   if (float64Diffs.length) {

@@ -12,7 +12,11 @@
 //     file, fixtures in scripts/pack-fixture/) type-checked with the repo's tsc and run, an
 //     esbuild browser bundle of `se-kernels` and `se-kernels/core` by package name, and the
 //     prebuilt browser bundles by their `./browser` subpaths (Node import without fast-check, same
-//     export names as the entries they bundle, their types under strict NodeNext).
+//     export names as the entries they bundle, their types under strict NodeNext);
+//  5. the README's jest recipe, as written: a second fresh project ("type": "module") installs the
+//     tarball and the README's `npm i -D jest ...` line, writes the README's jest.config.cjs and
+//     property-test example (test/se.test.ts) and runs `npx jest`; then the same example as
+//     test/se.test.mjs in a folder without a jest config, under NODE_OPTIONS=--experimental-vm-modules.
 // Prints `pack: N passed, M failed` and exits non-zero on any failure. Removes its temp dir.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -24,7 +28,7 @@ import { gunzipSync } from 'node:zlib';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const FIXTURE = join(ROOT, 'scripts/pack-fixture');
 const TSC = join(ROOT, 'node_modules/typescript/bin/tsc');
-const DEADLINE_MS = 110_000;
+const DEADLINE_MS = 240_000;
 
 let passed = 0;
 let failed = 0;
@@ -255,6 +259,51 @@ try {
     }
   } catch (e) {
     check('esbuild bundles the installed package', false, (e.errors ?? []).map((x) => x.text).join('; ') || e.message);
+  }
+
+  // ---- 5. the README's jest recipe in a fresh project ----------------------------------------
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const installLine = /^npm i -D jest[^\n]*$/m.exec(readme)?.[0];
+  const config = /`jest\.config\.cjs`[\s\S]*?```javascript\n([\s\S]*?)```/.exec(readme)?.[1];
+  const example = [...readme.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]).find((b) => b.includes('fc.assert('));
+  const vmLine = readme.includes('`NODE_OPTIONS=--experimental-vm-modules npx jest`');
+  check("the README's jest recipe is there (npm i -D line, jest.config.cjs, the property-test example, the .mjs alternative)", !!installLine && !!config && !!example && vmLine);
+  if (installLine && config && example) {
+    const jestProj = join(tmp, 'jest-project');
+    mkdirSync(join(jestProj, 'test'), { recursive: true });
+    writeFileSync(join(jestProj, 'package.json'), JSON.stringify({ name: 'jest-recipe', version: '1.0.0', private: true, type: 'module' }, null, 2));
+    const t2 = Date.now();
+    const own = run('npm', ['install', '--no-audit', '--no-fund', tgz], jestProj, 90_000);
+    const [cmd, ...args] = installLine.split(/\s+/);
+    const dev = run(cmd, [...args, '--no-audit', '--no-fund'], jestProj, 120_000);
+    check(`a fresh ESM project: npm install <tarball>, then \`${installLine}\``, own.status === 0 && dev.status === 0, own.status === 0 && dev.status === 0 ? `${Date.now() - t2} ms` : tail(own.out + dev.out));
+    const scriptWarnings = dev.out.split('\n').filter((l) => /^npm warn install-scripts +\S+@/.test(l)).map((l) => l.replace(/^npm warn install-scripts +/, '').replace(/ .*/, ''));
+    info(`npm's install-scripts notice in that project names: ${scriptWarnings.join(', ') || 'nothing'}`);
+    // The README names the packages of that notice and the command that settles it: check both.
+    const deny = /`(npm install-scripts deny [^`]+)`/.exec(readme)?.[1];
+    const named = deny?.split(/\s+/).slice(3) ?? [];
+    const unnamed = scriptWarnings.map((n) => n.replace(/@[^@]*$/, '')).filter((n) => !named.includes(n));
+    check("the README's `npm install-scripts deny ...` names every package of npm's notice", deny !== undefined && unnamed.length === 0, unnamed.length ? `not named: ${unnamed.join(', ')}` : deny ?? 'no deny command in the README');
+    if (deny !== undefined) {
+      const [c, ...a] = deny.split(/\s+/);
+      run(c, a, jestProj, 60_000);
+      const left = run('npm', ['install-scripts', 'ls'], jestProj, 60_000);
+      check('after it, `npm install-scripts ls` lists nothing left to review', left.status === 0 && !/not yet covered/.test(left.out), tail(left.out, 5));
+    }
+    writeFileSync(join(jestProj, 'jest.config.cjs'), config);
+    writeFileSync(join(jestProj, 'test/se.test.ts'), example);
+    const jestBin = join(jestProj, 'node_modules/jest/bin/jest.js');
+    const ts = run('npx', ['jest'], jestProj, 90_000);
+    check("npx jest runs the README's property-test example as test/se.test.ts (@swc/jest transform)", ts.status === 0 && /Tests: +2 passed, 2 total/.test(ts.out), tail(ts.out, ts.status === 0 ? 3 : 20));
+    // The other way: native ES modules, no transform and no config (its own package.json stops
+    // jest's search for the parent's config; jest and the packages resolve from the parent).
+    const mjsDir = join(jestProj, 'mjs');
+    mkdirSync(join(mjsDir, 'test'), { recursive: true });
+    writeFileSync(join(mjsDir, 'package.json'), JSON.stringify({ name: 'jest-recipe-mjs', private: true, type: 'module' }, null, 2));
+    writeFileSync(join(mjsDir, 'test/se.test.mjs'), example);
+    const r = spawnSync('node', [jestBin], { cwd: mjsDir, encoding: 'utf8', timeout: 90_000, env: { ...process.env, NO_COLOR: '1', NODE_OPTIONS: '--experimental-vm-modules' } });
+    const mjsOut = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    check('NODE_OPTIONS=--experimental-vm-modules npx jest runs the same example as test/se.test.mjs, no transform', r.status === 0 && /Tests: +2 passed, 2 total/.test(mjsOut), tail(mjsOut, r.status === 0 ? 3 : 20));
   }
 } catch (e) {
   check('pack test ran to the end', false, e.stack || String(e));

@@ -355,6 +355,18 @@ export class SEBlock {
     }
   }
 
+  /**
+   * The gate values s `[N, C]` of the latest `forward(x)`: the factor each sample's channels were
+   * scaled by (a fresh copy, what `cache.excitations()` gives for a `seForward` cache). A
+   * `tapeForward` does not change it.
+   * @throws SEStateError before the first forward
+   */
+  excitations(): PlainTensor {
+    const cache = this.cache;
+    if (cache === null) throw new SEStateError('SEBlock.excitations: no forward has run on this block; call forward(x) first');
+    return cache.excitations();
+  }
+
   /** Sets every accumulated gradient to zero. */
   zeroGrad(): void {
     for (const p of this.list) p.grad.fill(0);

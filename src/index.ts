@@ -74,6 +74,10 @@ export class SEBlock extends CoreSEBlock {
   override backward(dy: FloatTensor, options?: SEBlockBackwardOptions): NdArray<Float32Array> {
     return toNdArray(super.backward(dy, options), false);
   }
+  /** The gate values s `[N, C]` of the latest forward (see the core `SEBlock.excitations`), as a scijs ndarray. */
+  override excitations(): NdArray<Float32Array> {
+    return toNdArray(super.excitations(), false);
+  }
 }
 
 /**

@@ -6,6 +6,7 @@
 import { CLASSES, loadDigits, stratifiedSplit, subset, type DigitSet } from '../examples/mnist/data.js';
 import { DEFAULT_NET, MnistNet } from '../examples/mnist/model.js';
 import { buildResults, prepareDigits, SPLIT_SEED, TEST_DIGITS } from '../examples/mnist/run.js';
+import { runsFromResults } from '../examples/mnist/redraw.js';
 import { mnistSvg } from '../examples/mnist/svg.js';
 import { shiftedDigit, trainNet } from '../examples/mnist/train.js';
 
@@ -94,6 +95,33 @@ test('a few steps on a few hundred digits: the loss falls, excitations per class
   const cells = 2 * CLASSES * DEFAULT_NET.stages.reduce((a, s) => a + s.width, 0);
   expect(svg.match(/<rect x="[\d.]+" y="[\d.]+" width="\d+" height="12" fill="rgb/g)).toHaveLength(cells);
   expect(svg.match(/<path d="M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+"/g)).toHaveLength(2);
+  expect(svg).toContain('>test error (%, log scale)</text>');
+  expect(svg).toContain('>epoch</text>');
+  expect(svg).toContain('final test error');
+
+  // One epoch (npm run example:mnist -- --quick): the training loss of every batch instead of a
+  // test-error curve of one point: per network a thin per-batch line and a thick running mean.
+  const oneEpoch = (r: typeof se) => ({ ...r, epochs: r.epochs.slice(0, 1), batchLoss: r.batchLoss.slice(0, r.batchLoss.length / 2) });
+  expect(se.batchLoss).toHaveLength(2 * Math.ceil(smallTrain.count / settings.batch));
+  expect(se.batchLoss.every((v) => v > 0 && Number.isFinite(v))).toBe(true);
+  const quick = mnistSvg([oneEpoch(plain)], [oneEpoch(se)]);
+  expect(quick).toContain('>training loss (cross-entropy, log scale)</text>');
+  expect(quick).toContain('>training batch (16 digits each)</text>');
+  expect(quick.match(/<path d="M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+"[^>]*stroke-width="0.8"/g)).toHaveLength(2);
+  expect(quick.match(/<path d="M[\d.]+,[\d.]+( L[\d.]+,[\d.]+)+"[^>]*stroke-width="2.5"/g)).toHaveLength(2);
+  expect(quick).not.toContain('+-'); // one seed: no spread
+
+  // The picture redrawn from results.json alone (how docs/mnist/mnist.svg follows drawing changes).
+  const back = runsFromResults(JSON.parse(JSON.stringify(results)));
+  expect(back.se[0].excitation).toEqual(results.excitation);
+  for (const [a, b] of [[back.plain[0], plain], [back.se[0], se]] as const) {
+    expect(a.epochs.map((e) => e.testAccuracy).map((v, e) => Math.abs(v - b.epochs[e].testAccuracy) < 1e-5)).toEqual([true, true]);
+    expect(a.testAccuracy).toBe(b.testAccuracy);
+    expect(a.params).toEqual(b.params);
+  }
+  const redrawn = mnistSvg(back.plain, back.se);
+  expect(redrawn).toContain('>test error (%, log scale)</text>');
+  expect(redrawn.match(/<rect x="[\d.]+" y="[\d.]+" width="\d+" height="12" fill="rgb/g)).toHaveLength(cells);
 });
 
 test('SE adds at most 5% parameters to the example network, and nothing else changes', () => {

@@ -1,5 +1,5 @@
 /**
- * `node build/examples/mnist/bench.js` (after `npm run build:scripts`): the convolution four ways on
+ * `node build/js/examples/mnist/bench.js` (after `npm run build:scripts`): the convolution four ways on
  * this example's layer shapes, forward + backward (dx, dw, db) on a batch of 16 (the training
  * batch), median of repeated runs: im2col + this example's register-blocked `gemm` on groups of
  * images (what `conv.ts` does), the same one image at a time, im2col + the library's

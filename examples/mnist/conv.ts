@@ -5,7 +5,7 @@
  * im2col and a register-blocked matrix product ({@link gemm}); `conv2d` puts them on a tape.
  *
  * Three ways were measured on this example's four layers, forward + backward on a batch of 16
- * (`bench.ts`, `node build/examples/mnist/bench.js`, three runs on the idle machine): im2col + this
+ * (`bench.ts`, `node build/js/examples/mnist/bench.js`, three runs on the idle machine): im2col + this
  * `gemm` was the fastest or tied on every layer: 1.5-2.6x faster than im2col + the library's
  * `kernels.matmul` on the 14x14, 7x7 and 3x3 layers (1.0-1.4x on the 28x28 one, where K is 9), and
  * 2-5x faster than direct loops there (whose inner rows are 3 to 14 values long).

@@ -64,7 +64,8 @@ function main(): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   writeFileSync(join(dir, 'mnist.svg'), mnistSvg(runs.plain, runs.se));
-  const pct = (s: { mean: number; std: number }) => `${s.mean.toFixed(2)} +- ${s.std.toFixed(2)}%`;
+  // One seed has no spread to report; more print the sample standard deviation over the seeds.
+  const pct = (s: { mean: number; std: number }) => `${s.mean.toFixed(2)}${settings.seeds.length > 1 ? ` +- ${s.std.toFixed(2)}` : ''}%`;
   const { plain, se } = results;
   console.log(`plain: test error ${pct(plain.testErrorPercent)}, ${plain.params} params, ${plain.secondsPerEpoch} s/epoch`);
   console.log(

@@ -1,6 +1,7 @@
 /**
  * The example's picture, a hand-written SVG: test error per epoch for both networks (mean over
- * seeds, the band from the best to the worst seed), and the paper's excitation picture at toy
+ * seeds, the band from the best to the worst seed), or for a run of one epoch the training loss
+ * of every batch (a test-error curve would be one point per network), and the paper's excitation picture at toy
  * scale: for each SE block, the mean excitation of every channel per digit class on the test
  * digits (top heatmap), and each class's deviation from the channel's mean over all classes
  * (bottom heatmap, one colour scale for all blocks, so the blocks' class specificity compares).
@@ -8,7 +9,7 @@
 import type { BlockExcitation, RunResult } from './train.js';
 
 const WIDTH = 980;
-const CURVE = { x: 70, y: 48, w: 600, h: 230 };
+const CURVE = { x: 80, y: 48, w: 590, h: 230 };
 const MAP_TOP = 380;
 
 function esc(s: string): string {
@@ -86,6 +87,7 @@ function errorPanel(plain: RunResult[], se: RunResult[]): string {
   }
   for (let e = 1; e <= epochs; e++) parts.push(text(px(e), y + h + 16, String(e), 'text-anchor="middle" font-size="11"'));
   parts.push(text(x + w / 2, y + h + 34, 'epoch', 'text-anchor="middle" font-size="12"'));
+  parts.push(yLabel('test error (%, log scale)'));
   parts.push(curve(plain, COLORS.plain, px, py));
   parts.push(curve(se, COLORS.se, px, py));
   const seeds = plain.length;
@@ -97,7 +99,13 @@ function errorPanel(plain: RunResult[], se: RunResult[]): string {
       'text-anchor="middle" font-size="13"',
     ),
   );
-  // Legend with the final numbers.
+  return parts.join('\n');
+}
+
+/** The legend beside the top panel: each network's parameters and final test error. */
+function legend(plain: RunResult[], se: RunResult[]): string {
+  const { x, y, w } = CURVE;
+  const parts: string[] = [];
   const final = (runs: RunResult[]) => {
     const errs = runs.map((r) => 100 * (1 - r.testAccuracy));
     const m = errs.reduce((a, b) => a + b, 0) / errs.length;
@@ -113,6 +121,76 @@ function errorPanel(plain: RunResult[], se: RunResult[]): string {
   parts.push(text(lx + 32, y + 74, `SE: ${s.total} params`, 'font-size="12"'));
   parts.push(text(lx + 32, y + 90, `(SE blocks ${s.se}, ${((100 * s.se) / s.total).toFixed(1)}% of them)`, 'font-size="12"'));
   parts.push(text(lx + 32, y + 106, `final test error ${final(se)}`, 'font-size="12"'));
+  return parts.join('\n');
+}
+
+/** Batches averaged into each point of the smoothed loss curve. */
+const LOSS_WINDOW = 25;
+
+/** The y-axis title of the top panel, written upwards along its left edge. */
+function yLabel(label: string): string {
+  const cx = CURVE.x - 52;
+  const cy = CURVE.y + CURVE.h / 2;
+  return text(cx, cy, label, `text-anchor="middle" font-size="12" transform="rotate(-90 ${cx} ${cy.toFixed(1)})"`);
+}
+
+/** Mean of every window of `LOSS_WINDOW` consecutive batches (shorter at the start), averaged over the runs. */
+function smoothedLoss(runs: RunResult[]): number[] {
+  const n = runs[0].batchLoss.length;
+  const out = new Array<number>(n).fill(0);
+  for (const r of runs) {
+    let sum = 0;
+    for (let i = 0; i < n; i++) {
+      sum += r.batchLoss[i];
+      if (i >= LOSS_WINDOW) sum -= r.batchLoss[i - LOSS_WINDOW];
+      out[i] += sum / Math.min(i + 1, LOSS_WINDOW) / runs.length;
+    }
+  }
+  return out;
+}
+
+/**
+ * The training-loss panel for a run of one epoch, where a test-error curve would be one point per
+ * network: every batch's cross-entropy (thin) and its running mean (thick), log-scale y.
+ */
+function lossPanel(plain: RunResult[], se: RunResult[]): string {
+  const { x, y, w, h } = CURVE;
+  const n = plain[0].batchLoss.length;
+  const all = [...plain, ...se].flatMap((r) => r.batchLoss).filter((v) => v > 0);
+  const lo = Math.floor(Math.log10(Math.max(1e-4, Math.min(...all))) * 2) / 2;
+  const hi = Math.ceil(Math.log10(Math.max(...all)) * 2) / 2;
+  const px = (i: number) => x + (n === 1 ? w / 2 : (i / (n - 1)) * w);
+  const py = (v: number) => y + ((hi - Math.log10(Math.max(v, 10 ** lo))) / (hi - lo)) * h;
+  const parts: string[] = [`<rect x="${x}" y="${y}" width="${w}" height="${h}" fill="none" stroke="#888"/>`];
+  for (const tick of [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10].filter((t) => Math.log10(t) >= lo && Math.log10(t) <= hi)) {
+    parts.push(`<line x1="${x}" y1="${py(tick).toFixed(1)}" x2="${x + w}" y2="${py(tick).toFixed(1)}" stroke="#e4e4e4"/>`);
+    parts.push(text(x - 6, py(tick) + 4, String(tick), 'text-anchor="end" font-size="11"'));
+  }
+  // Round batch numbers as ticks (batch b is drawn at index b - 1): a step of 1, 2 or 5 times a power of 10.
+  const unit = 10 ** Math.floor(Math.log10(Math.max(1, n / 5)));
+  const step = [1, 2, 5, 10].map((m) => m * unit).find((v) => n / v <= 6) ?? 10 * unit;
+  for (let b = step; b <= n; b += step) parts.push(text(px(b - 1), y + h + 16, String(b), 'text-anchor="middle" font-size="11"'));
+  parts.push(text(x + w / 2, y + h + 34, `training batch (${plain[0].config.batch} digits each)`, 'text-anchor="middle" font-size="12"'));
+  parts.push(yLabel('training loss (cross-entropy, log scale)'));
+  for (const [runs, color] of [[plain, COLORS.plain], [se, COLORS.se]] as const) {
+    for (const r of runs) {
+      const raw = r.batchLoss.map((v, i) => `${i === 0 ? 'M' : 'L'}${px(i).toFixed(1)},${py(v).toFixed(1)}`).join(' ');
+      parts.push(`<path d="${raw}" fill="none" stroke="${color}" stroke-opacity="0.22" stroke-width="0.8"/>`);
+    }
+  }
+  for (const [runs, color] of [[plain, COLORS.plain], [se, COLORS.se]] as const) {
+    const d = smoothedLoss(runs).map((v, i) => `${i === 0 ? 'M' : 'L'}${px(i).toFixed(1)},${py(v).toFixed(1)}`).join(' ');
+    parts.push(`<path d="${d}" fill="none" stroke="${color}" stroke-width="2.5"/>`);
+  }
+  const seeds = plain.length;
+  parts.push(
+    text(
+      x + w / 2,
+      y - 16,
+      `Training loss per batch (thin: each batch; thick: mean of the last ${LOSS_WINDOW}${seeds > 1 ? `, averaged over ${seeds} seeds` : ''})`,
+      'text-anchor="middle" font-size="13"',
+    ),
+  );
   return parts.join('\n');
 }
 
@@ -196,7 +274,8 @@ export function mnistSvg(plain: RunResult[], se: RunResult[]): string {
   const parts = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
     `<rect width="${WIDTH}" height="${height}" fill="white"/>`,
-    errorPanel(plain, se),
+    plain[0].epochs.length > 1 ? errorPanel(plain, se) : lossPanel(plain, se),
+    legend(plain, se),
     specificityPanel(blocks),
     text(
       20,

@@ -58,6 +58,8 @@ export interface RunResult {
   secondsPerEpoch: number;
   /** Per SE block, after the last epoch, on the test digits; empty for the plain network. */
   excitation: BlockExcitation[];
+  /** The training loss of every batch in the order they were trained on (all epochs). */
+  batchLoss: number[];
 }
 
 /** Index of the largest of `n` values from `offset`. */
@@ -173,6 +175,7 @@ export function trainNet(train: DigitSet, test: DigitSet, config: TrainConfig, l
   const logs: EpochLog[] = [];
   let step = 0;
   let excitation: BlockExcitation[] = [];
+  const batchLoss: number[] = [];
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const t0 = performance.now();
     rng.shuffle(order);
@@ -195,6 +198,7 @@ export function trainNet(train: DigitSet, test: DigitSet, config: TrainConfig, l
       opt.step();
       opt.zeroGrad();
       lossSum += loss.data[0] * n;
+      batchLoss.push(loss.data[0]);
       for (let i = 0; i < n; i++) if (argmax(logits.data, i * CLASSES, CLASSES) === y[i]) right++;
     }
     const seconds = (performance.now() - t0) / 1000;
@@ -212,5 +216,5 @@ export function trainNet(train: DigitSet, test: DigitSet, config: TrainConfig, l
     );
   }
   const secondsPerEpoch = logs.reduce((a, e) => a + e.seconds, 0) / logs.length;
-  return { config, params, epochs: logs, testAccuracy: logs[logs.length - 1].testAccuracy, secondsPerEpoch, excitation };
+  return { config, params, epochs: logs, testAccuracy: logs[logs.length - 1].testAccuracy, secondsPerEpoch, excitation, batchLoss };
 }

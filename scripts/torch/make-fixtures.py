@@ -51,6 +51,12 @@ thread), each a safetensors file written by this script (the `safetensors` packa
                                {name, optimizer, options (torch's keyword arguments), lr_changes
                                ([[step, lr], ...]: set param_groups' lr before that step, 0-based),
                                p1_none_steps (steps at which p1.grad is None)}.
+  recipe.safetensors           written by the README's recipe, scripts/torch/to_safetensors.py
+                               (no metadata): a small Conv2d + BatchNorm2d + SqueezeExcitation(16, 8)
+                               state dict and copies of one weight in F16, BF16, F64, I32, U8, BOOL.
+                               The recipe's output is checked here against torch's own bytes, also
+                               for the mobilenet_v3_small fixture's state dict and a width-1.0 model
+                               (those two not committed); see make_recipe.
 
   checkpoint-torch-adam.safetensors, checkpoint-torch-sgd.safetensors
                                checkpoints in se-kernels' one-file layout (docs/checkpoints.md:
@@ -82,6 +88,7 @@ import json
 import os
 import struct
 import sys
+import tempfile
 
 import torch
 import torch.nn as nn
@@ -376,6 +383,7 @@ def make_mobilenet():
     meta['model'] = model_call
     print(f'  probe {probe}: gate input range [{g.min().item():.2f}, {g.max().item():.2f}]')
     write_safetensors(os.path.join(OUT, 'mobilenet_v3_small.se-probe.safetensors'), tensors, meta)
+    return sd
 
 
 # ---------------------------------------------------------------------------------------------
@@ -648,6 +656,75 @@ def make_checkpoints():
                       base_metadata(f'torch running files se-kernels wrote (js-*.safetensors): outputs, and {CKPT_STEPS} more optimizer steps'))
 
 
+# ---------------------------------------------------------------------------------------------
+# 8. # The README's checkpoint recipe, scripts/torch/to_safetensors.py, run on real state dicts
+
+
+def check_recipe_file(path, tensors):
+    """Reads a file the recipe wrote, independently of it: no metadata, one run of bytes without
+    holes or trailing bytes, and every tensor's dtype, shape and bytes exactly torch's."""
+    with open(path, 'rb') as f:
+        raw = f.read()
+    (n,) = struct.unpack('<Q', raw[:8])
+    assert n % 8 == 0
+    header = json.loads(raw[8:8 + n].decode('utf-8'))
+    body = raw[8 + n:]
+    assert '__metadata__' not in header and sorted(header) == sorted(tensors)
+    end = 0
+    for b, e in sorted(tuple(info['data_offsets']) for info in header.values()):
+        assert b == end, 'holes between tensors'
+        end = e
+    assert end == len(body), 'trailing bytes'
+    for name, info in header.items():
+        t = tensors[name].detach().contiguous()
+        assert info['dtype'] == DTYPES[t.dtype][0] and info['shape'] == list(t.shape), name
+        b, e = info['data_offsets']
+        assert body[b:e] == tensor_bytes(t), name
+    return header
+
+
+def make_recipe(mobilenet_sd):
+    """recipe.safetensors: what the recipe writes for a small state dict with every kind of entry
+    (a conv, a BatchNorm with its int64 counter, a torchvision SqueezeExcitation, and copies in
+    F16, BF16, F64, I32, U8 and BOOL). The tests check that se-kernels reads it and writes the same
+    bytes back. The recipe is also run on the mobilenet_v3_small fixture's state dict (width 0.25)
+    and on a width-1.0 model (the README's numbers), checked here and not committed (too large)."""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from to_safetensors import save_safetensors
+
+    torch.manual_seed(5)
+    gen = torch.Generator().manual_seed(6)
+    model = nn.Sequential(nn.Conv2d(8, 16, 1), nn.BatchNorm2d(16), SqueezeExcitation(16, 8))
+    model.train()
+    with torch.no_grad():
+        model(torch.randn(2, 8, 4, 4, generator=gen))
+    sd = dict(model.state_dict())
+    w = sd['2.fc1.weight']
+    sd.update({'copy.f16': w.half(), 'copy.bf16': w.bfloat16(), 'copy.f64': w.double(),
+               'copy.i32': torch.arange(-4, 4, dtype=torch.int32), 'copy.u8': torch.arange(250, 256, dtype=torch.uint8),
+               'copy.bool': sd['2.fc2.bias'] > 0})
+    path = os.path.join(OUT, 'recipe.safetensors')
+    save_safetensors(sd, path)
+    check_recipe_file(path, sd)
+    print(f'wrote {os.path.relpath(path)}: {len(sd)} tensors, {os.path.getsize(path)} bytes (scripts/torch/to_safetensors.py)')
+
+    with tempfile.TemporaryDirectory() as tmp:
+        # The fixture's state dict through the recipe: the same tensors, bytes for bytes.
+        path = os.path.join(tmp, 'mobilenet_v3_small.safetensors')
+        save_safetensors(mobilenet_sd, path)
+        check_recipe_file(path, mobilenet_sd)
+        # Width 1.0 (torchvision's pretrained size; weights=None here: no download, same shapes).
+        wide = torchvision.models.mobilenet_v3_small(weights=None)
+        wide_sd = wide.state_dict()
+        save_safetensors(wide_sd, path)
+        header = check_recipe_file(path, wide_sd)
+        blocks = [(k[:-len('fc1.weight')], v['shape'][1], v['shape'][0]) for k, v in header.items() if k.endswith('.fc1.weight')]
+        blocks.sort(key=lambda b: [int(p) if p.isdigit() else p for p in b[0].split('.') if p])
+        assert blocks[0] == ('features.1.block.1.', 16, 8), blocks[0]
+        assert len(blocks) == 9
+        print('recipe on mobilenet_v3_small (width 1.0): SE blocks (prefix, channels, hidden):', blocks)
+
+
 def main():
     if not torch.__version__.startswith('1.13') or not torchvision.__version__.startswith('0.14'):
         print(f'note: written for torch 1.13 / torchvision 0.14, running torch {torch.__version__}, '
@@ -661,10 +738,11 @@ def main():
     make_seattention()
     make_torchvision_se('torchvision-se', 2, None, None, 2.0)
     make_torchvision_se('torchvision-se-silu-hardsigmoid', 3, nn.SiLU, nn.Hardsigmoid, 2.5)
-    make_mobilenet()
+    mobilenet_sd = make_mobilenet()
     make_optim()
     make_dtypes()
     make_checkpoints()
+    make_recipe(mobilenet_sd)
 
 
 if __name__ == '__main__':
