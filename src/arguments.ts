@@ -71,6 +71,17 @@ export function readOptions(fn: string, options: unknown, known: readonly string
   return copy;
 }
 
+/**
+ * Throws SEOptionError for a key of `o` (a snapshot the caller made) not in `known`: for objects
+ * that are not options, such as a state dict's entry or group named `where`.
+ * @param expected how the message lists the known keys (default: `known` joined by commas)
+ */
+export function refuseUnknownKeys(fn: string, where: string, o: Record<string, unknown>, known: readonly string[], expected = known.join(', ')): void {
+  for (const key of Object.keys(o)) {
+    if (!known.includes(key)) throw new SEOptionError(`${fn}: unknown key '${key.slice(0, 40)}' in ${where}; expected ${expected}`);
+  }
+}
+
 /** A finite number at least `min` (and below `below` when given), or `fallback` when `v` is undefined (required when `fallback` is undefined). */
 export function numberOption(fn: string, name: string, v: unknown, fallback: number | undefined, min = -Infinity, below = Infinity): number {
   if (v === undefined) {

@@ -2,11 +2,11 @@
  * SEBlock: an SE block as a module, the way PyTorch and TensorFlow.js users hold one: its
  * parameters, its variant, its gradients, forward and backward.
  */
+import { checkKeys, hasOwn } from './arguments.js';
 import { Parameter } from './autograd/parameter.js';
 import { squeezeExcitation, type SEVariables } from './autograd/se.js';
 import { Tape, Variable } from './autograd/tape.js';
 import { SEOptionError, SEShapeError, SEStateError, SETypeError, describeValue, hasBrand } from './errors.js';
-import { checkKeys } from './fused/arguments.js';
 import { SEWorkspace, type SECache } from './fused/index.js';
 import { seBackwardAs } from './fused/backward.js';
 import { seForwardAs } from './fused/forward.js';
@@ -65,18 +65,18 @@ export interface SEGradients {
   readonly b2: Float32Array | null;
 }
 
-/** Splits an options object into the parameters' options, the variant and the behaviour, each key read once. */
+/** Splits an options object into the parameters' options, the variant and the behaviour, from one snapshot of it. */
 function splitOptions(fn: string, options: unknown): { create: Record<string, unknown>; variant: Record<string, unknown>; reuse: boolean } {
   if (options === null || typeof options !== 'object') throw new SETypeError(`${fn}: options must be an object like { channels: 64 } but got ${describeValue(options)}`);
+  const all: Record<string, unknown> = { ...(options as Record<string, unknown>) };
   const create: Record<string, unknown> = {};
   const variant: Record<string, unknown> = {};
-  let reuse: unknown = false;
-  for (const key of Object.keys(options)) {
-    const v: unknown = (options as Record<string, unknown>)[key];
-    if (OPTION_KEYS.includes(key)) variant[key] = v;
-    else if (BLOCK_KEYS.includes(key)) reuse = v;
-    else create[key] = v;
+  for (const key of Object.keys(all)) {
+    if (OPTION_KEYS.includes(key)) variant[key] = all[key];
+    else if (!BLOCK_KEYS.includes(key)) create[key] = all[key];
   }
+  // An explicit `reuseBuffers: undefined` is refused (not taken as the default), as it always was.
+  const reuse = hasOwn(all, 'reuseBuffers') ? all.reuseBuffers : false;
   if (typeof reuse !== 'boolean') throw new SEOptionError(`${fn}: options.reuseBuffers must be true or false but is ${describeValue(reuse)}`);
   return { create, variant, reuse };
 }

@@ -13,6 +13,7 @@
  *   the state dict's (torch's names) and `state` holds each parameter's non-tensor entries (`step`,
  *   a `momentum_buffer` of null) by index; plus the caller's own string entries.
  */
+import { readOptions } from './arguments.js';
 import { SEBlock, type SEBlockOptions } from './block.js';
 import { SEOptionError, SETypeError, describeThrown, describeValue } from './errors.js';
 import { readSafetensors, readSafetensorsMetadata, writeSafetensors, type SafetensorsEntry, type SafetensorsWriteTensor } from './interop/safetensors.js';
@@ -66,17 +67,14 @@ export function saveCheckpoint(block: SEBlock, optimizer?: CheckpointOptimizer |
   const fn = 'saveCheckpoint';
   if (!(block instanceof SEBlock)) throw new SETypeError(`${fn}: block must be an SEBlock but got ${describeValue(block)}`);
   const metadata: Record<string, string> = {};
-  if (options !== undefined) {
-    if (options === null || typeof options !== 'object') throw new SETypeError(`${fn}: options must be an object like { metadata } but got ${describeValue(options)}`);
-    for (const key of Object.keys(options)) if (key !== 'metadata') throw new SEOptionError(`${fn}: unknown option '${key.slice(0, 40)}'; expected metadata`);
-    const extra: unknown = options.metadata;
-    if (extra !== undefined) {
-      if (extra === null || typeof extra !== 'object') throw new SETypeError(`${fn}: options.metadata must be an object of strings but got ${describeValue(extra)}`);
-      for (const [key, value] of Object.entries(extra)) {
-        if (RESERVED.includes(key)) throw new SEOptionError(`${fn}: options.metadata["${key}"] is reserved for the checkpoint itself; use another key`);
-        if (typeof value !== 'string') throw new SETypeError(`${fn}: options.metadata["${key.slice(0, 40)}"] must be a string but is ${describeValue(value)}`);
-        metadata[key] = value;
-      }
+  if (options === null) throw new SETypeError(`${fn}: options must be an object like { metadata } but got ${describeValue(options)}`);
+  const extra: unknown = readOptions(fn, options, ['metadata']).metadata;
+  if (extra !== undefined) {
+    if (extra === null || typeof extra !== 'object') throw new SETypeError(`${fn}: options.metadata must be an object of strings but got ${describeValue(extra)}`);
+    for (const [key, value] of Object.entries(extra)) {
+      if (RESERVED.includes(key)) throw new SEOptionError(`${fn}: options.metadata["${key}"] is reserved for the checkpoint itself; use another key`);
+      if (typeof value !== 'string') throw new SETypeError(`${fn}: options.metadata["${key.slice(0, 40)}"] must be a string but is ${describeValue(value)}`);
+      metadata[key] = value;
     }
   }
   const p = block.params;
