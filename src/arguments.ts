@@ -27,6 +27,11 @@ export function isPositiveInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
 }
 
+/** A non-negative safe integer (a dim, an offset, a byte count). */
+export function isNonNegativeInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+}
+
 /** A key for a message, cut at 40 characters (a hostile key can be megabytes long). */
 function shortKey(key: string): string {
   return key.length > 40 ? `${key.slice(0, 40)}...` : key;
@@ -57,18 +62,31 @@ export function checkKeys(fn: string, value: unknown, allowed: readonly string[]
  * @param what the argument's name in messages (default 'options')
  */
 export function readOptions(fn: string, options: unknown, known: readonly string[], what = 'options'): Readonly<Record<string, unknown>> {
+  const copy = optionsSnapshot(fn, options, known, what);
+  const key = unknownKey(copy, known);
+  if (key !== undefined) {
+    const noun = what === 'options' || what === 'opts' ? 'option' : 'key';
+    throw new SEOptionError(`${fn}: unknown ${noun} '${shortKey(key)}'${what === 'options' ? '' : ` in ${what}`}; expected one of ${known.join(', ')}`);
+  }
+  return copy;
+}
+
+/**
+ * {@link readOptions}' snapshot without its key check, for an entry whose message about an unknown
+ * key is worded its own way (check the snapshot with {@link unknownKey}).
+ */
+export function optionsSnapshot(fn: string, options: unknown, known: readonly string[], what = 'options'): Record<string, unknown> {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new SETypeError(`${fn}: ${what} must be an object like { ${known.join(', ')} } but got ${describeValue(options)}`);
   }
-  const copy: Record<string, unknown> = { ...(options as Record<string, unknown>) };
-  for (const key of Object.keys(copy)) {
-    if (!known.includes(key)) {
-      const noun = what === 'options' || what === 'opts' ? 'option' : 'key';
-      throw new SEOptionError(`${fn}: unknown ${noun} '${shortKey(key)}'${what === 'options' ? '' : ` in ${what}`}; expected one of ${known.join(', ')}`);
-    }
-  }
-  return copy;
+  return { ...(options as Record<string, unknown>) };
+}
+
+/** The first own enumerable key of `o` (a snapshot) not among `known`, or undefined. */
+export function unknownKey(o: object, known: readonly string[]): string | undefined {
+  for (const key of Object.keys(o)) if (!known.includes(key)) return key;
+  return undefined;
 }
 
 /**
@@ -77,9 +95,8 @@ export function readOptions(fn: string, options: unknown, known: readonly string
  * @param expected how the message lists the known keys (default: `known` joined by commas)
  */
 export function refuseUnknownKeys(fn: string, where: string, o: Record<string, unknown>, known: readonly string[], expected = known.join(', ')): void {
-  for (const key of Object.keys(o)) {
-    if (!known.includes(key)) throw new SEOptionError(`${fn}: unknown key '${key.slice(0, 40)}' in ${where}; expected ${expected}`);
-  }
+  const key = unknownKey(o, known);
+  if (key !== undefined) throw new SEOptionError(`${fn}: unknown key '${key.slice(0, 40)}' in ${where}; expected ${expected}`);
 }
 
 /** A finite number at least `min` (and below `below` when given), or `fallback` when `v` is undefined (required when `fallback` is undefined). */

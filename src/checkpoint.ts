@@ -16,7 +16,7 @@
 import { readOptions } from './arguments.js';
 import { SEBlock, type SEBlockOptions } from './block.js';
 import { SEOptionError, SETypeError, describeThrown, describeValue } from './errors.js';
-import { readSafetensors, readSafetensorsMetadata, writeSafetensors, type SafetensorsEntry, type SafetensorsWriteTensor } from './interop/safetensors.js';
+import { readSafetensors, readSafetensorsMetadata, writeSafetensors, type SafetensorsEntry, type SafetensorsWriteTensor } from './interop/safetensors/index.js';
 import { Adam, AdamW } from './optim/adam.js';
 import { SGD } from './optim/sgd.js';
 import { SE_ACTIVATIONS, SE_GATES, SE_LAYOUTS, SE_SQUEEZES } from './options.js';

@@ -10,7 +10,7 @@
 import { SEOptionError, SEShapeError, SETypeError, describeValue } from '../errors.js';
 import { checkSEParams, type SEParams } from '../params.js';
 import { checkTensor, formatShape, gatherDense, isFloat32Array, plainTensor, type CheckedTensor, type FloatTensor, type PlainTensor } from '../tensor.js';
-import type { SafetensorsEntry, SafetensorsWriteTensor } from './safetensors.js';
+import type { SafetensorsEntry, SafetensorsWriteTensor } from './safetensors/index.js';
 
 /**
  * A state dict as the functions here take it: tensors by name, FloatTensors, anything
