@@ -63,12 +63,22 @@ export function checkKeys(fn: string, value: unknown, allowed: readonly string[]
  */
 export function readOptions(fn: string, options: unknown, known: readonly string[], what = 'options'): Readonly<Record<string, unknown>> {
   const copy = optionsSnapshot(fn, options, known, what);
+  if (what === 'options') {
+    refuseUnknownOptions(fn, copy, known);
+    return copy;
+  }
   const key = unknownKey(copy, known);
   if (key !== undefined) {
-    const noun = what === 'options' || what === 'opts' ? 'option' : 'key';
-    throw new SEOptionError(`${fn}: unknown ${noun} '${shortKey(key)}'${what === 'options' ? '' : ` in ${what}`}; expected one of ${known.join(', ')}`);
+    const noun = what === 'opts' ? 'option' : 'key';
+    throw new SEOptionError(`${fn}: unknown ${noun} '${shortKey(key)}' in ${what}; expected one of ${known.join(', ')}`);
   }
   return copy;
+}
+
+/** Throws SEOptionError `unknown option 'k'; expected one of ...` for a key of the snapshot `o` not in `known`. */
+export function refuseUnknownOptions(fn: string, o: object, known: readonly string[]): void {
+  const key = unknownKey(o, known);
+  if (key !== undefined) throw new SEOptionError(`${fn}: unknown option '${shortKey(key)}'; expected one of ${known.join(', ')}`);
 }
 
 /**
