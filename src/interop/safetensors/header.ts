@@ -27,6 +27,23 @@ export function isPlainObject(v: unknown): v is Record<string, unknown> {
   return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
+/** A header entry's shape: an array of non-negative integers, and its element count. */
+function readShape(fn: string, label: string, shape: unknown): { dims: number[]; count: number } {
+  if (!Array.isArray(shape)) {
+    throw new SETypeError(`${fn}: ${label}.shape must be an array of integers but is ${describeJson(shape)}`);
+  }
+  let count = 1;
+  for (let k = 0; k < shape.length; k++) {
+    const d: unknown = shape[k];
+    if (!isNonNegativeInt(d)) {
+      throw new SEShapeError(`${fn}: ${label}.shape[${k}] must be a non-negative integer but is ${describeJson(d)}`);
+    }
+    count *= d;
+  }
+  return { dims: shape as number[], count };
+}
+
+/** Parses one tensor's header entry, checking its dtype, shape and data offsets against the byte buffer's `bufferLength`. */
 function parseTensorInfo(fn: string, name: string, raw: unknown, bufferLength: number): SafetensorsTensorInfo {
   const label = entryLabel(name);
   if (!isPlainObject(raw)) {
@@ -45,18 +62,7 @@ function parseTensorInfo(fn: string, name: string, raw: unknown, bufferLength: n
     throw new SETypeError(`${fn}: ${label} has unknown dtype ${quoted(dtype, 20)}; safetensors defines ${ALL_DTYPES.join(', ')}`);
   }
   const bits = DTYPES[dtype].bits;
-  if (!Array.isArray(shape)) {
-    throw new SETypeError(`${fn}: ${label}.shape must be an array of integers but is ${describeJson(shape)}`);
-  }
-  let count = 1;
-  for (let k = 0; k < shape.length; k++) {
-    const d: unknown = shape[k];
-    if (!isNonNegativeInt(d)) {
-      throw new SEShapeError(`${fn}: ${label}.shape[${k}] must be a non-negative integer but is ${describeJson(d)}`);
-    }
-    count *= d;
-  }
-  const dims = shape as number[];
+  const { dims, count } = readShape(fn, label, shape);
   if (!Array.isArray(offsets) || offsets.length !== 2) {
     throw new SETypeError(`${fn}: ${label}.data_offsets must be an array [begin, end] but is ${describeJson(offsets)}`);
   }

@@ -40,6 +40,22 @@ export function denseElementBytes(src: Uint8Array, size: number, shape: readonly
   return out;
 }
 
+/** The strides of a view over `shape`: given (one safe integer per dim), or row-major when absent. */
+function readStride(fn: string, label: string, shape: number[], strideRaw: unknown): number[] {
+  if (strideRaw === undefined || strideRaw === null) return rowMajorStrides(shape);
+  const rank = shape.length;
+  if (!Array.isArray(strideRaw) || strideRaw.length !== rank) {
+    throw new SEShapeError(`${fn}: ${label}.stride must be an array of ${rank} integers but got ${describeValue(strideRaw)}`);
+  }
+  const stride: number[] = [];
+  for (let k = 0; k < rank; k++) {
+    const s: unknown = strideRaw[k];
+    if (typeof s !== 'number' || !Number.isSafeInteger(s)) throw new SEShapeError(`${fn}: ${label}.stride[${k}] must be an integer but is ${describeValue(s)}`);
+    stride.push(s);
+  }
+  return stride;
+}
+
 /** Checks a view `{shape, stride?, offset?}` over `length` elements; dims may be 0. */
 export function checkView(
   fn: string,
@@ -63,21 +79,7 @@ export function checkView(
   if (!Number.isSafeInteger(count)) {
     throw new SEShapeError(`${fn}: ${label} with shape ${shapeText(shape)} has ${count} elements, more than can be counted exactly`);
   }
-  const rank = shape.length;
-  let stride: number[];
-  if (strideRaw === undefined || strideRaw === null) {
-    stride = rowMajorStrides(shape);
-  } else {
-    if (!Array.isArray(strideRaw) || strideRaw.length !== rank) {
-      throw new SEShapeError(`${fn}: ${label}.stride must be an array of ${rank} integers but got ${describeValue(strideRaw)}`);
-    }
-    stride = [];
-    for (let k = 0; k < rank; k++) {
-      const s: unknown = strideRaw[k];
-      if (typeof s !== 'number' || !Number.isSafeInteger(s)) throw new SEShapeError(`${fn}: ${label}.stride[${k}] must be an integer but is ${describeValue(s)}`);
-      stride.push(s);
-    }
-  }
+  const stride = readStride(fn, label, shape, strideRaw);
   let offset = 0;
   if (offsetRaw !== undefined && offsetRaw !== null) {
     if (!isNonNegativeInt(offsetRaw)) throw new SEShapeError(`${fn}: ${label}.offset must be a non-negative integer but is ${describeValue(offsetRaw)}`);
