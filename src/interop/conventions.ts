@@ -156,3 +156,12 @@ export function matrixDims(shape: readonly number[], keras: boolean): [number, n
 export function matrixShapes(rows: number | string, cols: number | string, keras: boolean): string {
   return keras ? `[1, 1, ${rows}, ${cols}] or [${rows}, ${cols}]` : `[${rows}, ${cols}, 1, 1] or [${rows}, ${cols}]`;
 }
+
+/** The transpose of the row-major `rows x cols` matrix `src`, as a new `cols x rows` array. */
+export function transpose(src: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
+  }
+  return out;
+}

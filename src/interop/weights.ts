@@ -23,6 +23,7 @@ import {
   matrixShapes,
   stateDictRecord,
   tensorKey,
+  transpose,
   type SEWeightConvention,
   type StateDict,
   type StateRecord,
@@ -77,15 +78,6 @@ interface FoundBlock {
 /** A fresh dense row-major copy of a checked view. */
 function copyDense(t: CheckedTensor): Float32Array {
   return t.contiguous ? t.data.slice(t.offset, t.offset + t.size) : gatherDense(new Float32Array(t.size), t);
-}
-
-/** The transpose of the row-major `rows x cols` matrix `src`, as a new `cols x rows` array. */
-function transpose(src: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
-  }
-  return out;
 }
 
 /** Reads {@link loadSEParams}' options from one snapshot of `opts`. */
