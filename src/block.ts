@@ -2,7 +2,7 @@
  * SEBlock: an SE block as a module, the way PyTorch and TensorFlow.js users hold one: its
  * parameters, its variant, its gradients, forward and backward.
  */
-import { checkKeys, hasOwn } from './arguments.js';
+import { booleanOption, checkKeys, hasOwn } from './arguments.js';
 import { Parameter } from './autograd/parameter.js';
 import { squeezeExcitation, type SEVariables } from './autograd/se.js';
 import { Tape, Variable } from './autograd/tape.js';
@@ -223,12 +223,7 @@ export class SEBlock {
    */
   backward(dy: FloatTensor, options?: SEBlockBackwardOptions): PlainTensor {
     const fn = 'SEBlock.backward';
-    let retain: unknown = false;
-    if (options !== undefined) {
-      const o = checkKeys(fn, options, ['retainGraph'], 'options');
-      if (o.retainGraph !== undefined) retain = o.retainGraph;
-      if (typeof retain !== 'boolean') throw new SEOptionError(`${fn}: options.retainGraph must be true or false but is ${describeValue(retain)}`);
-    }
+    const retain = options === undefined ? false : booleanOption(fn, 'options.retainGraph', checkKeys(fn, options, ['retainGraph'], 'options').retainGraph, false);
     const cache = this.cache;
     if (cache === null) throw new SEStateError(`${fn}: no forward has run on this block; call forward(x) first`);
     if (this.consumed) {
@@ -279,14 +274,9 @@ export class SEBlock {
   loadStateDict(sd: StateDict, options?: SEBlockLoadOptions): SEBlockLoadResult {
     const fn = 'SEBlock.loadStateDict';
     const tensors = stateDictRecord(fn, sd);
-    let strict: unknown = true;
-    let convention: unknown = 'torchvision';
-    if (options !== undefined) {
-      const o = checkKeys(fn, options, ['strict', 'convention'], 'options');
-      if (o.strict !== undefined) strict = o.strict;
-      if (o.convention !== undefined) convention = o.convention;
-    }
-    if (typeof strict !== 'boolean') throw new SEOptionError(`${fn}: options.strict must be true or false but is ${describeValue(strict)}`);
+    const o = options === undefined ? {} : checkKeys(fn, options, ['strict', 'convention'], 'options');
+    const strict = booleanOption(fn, 'options.strict', o.strict, true);
+    const convention = o.convention === undefined ? 'torchvision' : o.convention;
     checkConvention(fn, 'options.convention', convention);
     const { loads, missingKeys, unexpectedKeys } = readBlockStateDict(fn, this.params, tensors, convention, strict);
     for (const l of loads) {
