@@ -37,9 +37,9 @@ import {
   type SavedArray,
   type TapeRecord,
 } from './checks.js';
-import { STATE, Variable, VariableState } from './variable.js';
+import { STATE, Variable, VariableState, type VariableOptions } from './variable.js';
 
-export { Variable } from './variable.js';
+export { Variable, type VariableOptions } from './variable.js';
 export type { BackwardFn, SavedArray } from './checks.js';
 
 const TAPE = Symbol.for('se-kernels.Tape');
@@ -57,14 +57,6 @@ function publishGradient(state: VariableState, sink: Float32Array | null): void 
   state.grad = g;
   state.staged = null;
   if (sink !== null && g !== null) for (let i = 0; i < g.length; i++) sink[i] += g[i];
-}
-
-/** Options of {@link Tape.variable}. */
-export interface VariableOptions {
-  /** Whether to compute a gradient for it (default true for `variable`, false for `constant`). */
-  requiresGrad?: boolean;
-  /** A name for messages (default 'variable' / 'constant'). */
-  name?: string;
 }
 
 /**

@@ -120,3 +120,11 @@ export class Variable {
     return this[STATE].name;
   }
 }
+
+/** Options of {@link Tape.variable}. */
+export interface VariableOptions {
+  /** Whether to compute a gradient for it (default true for `variable`, false for `constant`). */
+  requiresGrad?: boolean;
+  /** A name for messages (default 'variable' / 'constant'). */
+  name?: string;
+}
