@@ -5,7 +5,7 @@
  * its record number and the argument.
  */
 import { SEShapeError, SEStateError, SETypeError, describeThrown, describeValue } from '../errors.js';
-import { float32Length, isRealFloat32Array, plainFloat32Array, typedArrayName } from '../intrinsics.js';
+import { float32Length, isRealFloat32Array, plainFloat32Array, typedArrayName, viewBuffer, viewByteOffset } from '../intrinsics.js';
 import { checkTensor, formatShape, gatherDense, viewSpan, type CheckedTensor, type FloatTensor } from '../tensor.js';
 import type { Parameter } from './parameter.js';
 import { FROZEN_SHAPES, frozenShape, type Variable } from './variable.js';
@@ -62,9 +62,17 @@ export interface TapeRecord {
   run(dy: Float32Array, saved: readonly SavedArray[], needs: readonly boolean[]): unknown;
 }
 
-/** Whether two typed arrays share any byte of memory. */
-function sharesMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  return a.buffer === b.buffer && a.byteLength > 0 && b.byteLength > 0 && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
+/**
+ * Whether two real Float32Arrays (ones the caller validated or made) share any byte of memory,
+ * read through the engine's own getters (see src/intrinsics.ts), not the arrays' properties.
+ */
+export function sharesMemory(a: Float32Array, b: Float32Array): boolean {
+  const aBytes = float32Length(a) * 4;
+  const bBytes = float32Length(b) * 4;
+  if (aBytes <= 0 || bBytes <= 0 || viewBuffer(a) !== viewBuffer(b)) return false;
+  const aStart = viewByteOffset(a);
+  const bStart = viewByteOffset(b);
+  return aStart < bStart + bBytes && bStart < aStart + aBytes;
 }
 
 /**
@@ -74,9 +82,11 @@ function sharesMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
  */
 export function parameterGradient(fn: string, p: Parameter, data: Float32Array, name: string, when: string): Float32Array {
   const grad: unknown = p.grad;
-  if (!isRealFloat32Array(grad)) throw new SETypeError(`${fn}: parameter ${describeValue(name)} has grad ${describeValue(grad)} ${when}; expected a Float32Array(${data.length})`);
-  if (grad.length !== data.length) {
-    throw new SEShapeError(`${fn}: parameter ${describeValue(name)} has a grad of length ${grad.length} ${when} but its data has ${data.length} elements`);
+  const n = float32Length(data);
+  if (!isRealFloat32Array(grad)) throw new SETypeError(`${fn}: parameter ${describeValue(name)} has grad ${describeValue(grad)} ${when}; expected a Float32Array(${n})`);
+  const length = float32Length(grad);
+  if (length !== n) {
+    throw new SEShapeError(`${fn}: parameter ${describeValue(name)} has a grad of length ${length} ${when} but its data has ${n} elements`);
   }
   if (sharesMemory(grad, data)) {
     throw new SEStateError(`${fn}: parameter ${describeValue(name)} has a grad that shares memory with its own data ${when}; a backward would add the gradient into the values. Give it its own array`);
