@@ -10,10 +10,14 @@
  * expected against what was received.
  *
  * Entries that go through this module: the SE calls (`seForward`, `seBackward`, the workspace and
- * the thread pool's options), `createSEParams` and the cost model, `SEBlock`, the optimizers, and
- * the checkpoint functions (`readSafetensors`, `writeSafetensors`, `loadSEParams`, `saveSEParams`,
- * `listSEBlocks`). Views (`{ data, shape, stride, offset }`) are read by `TensorSnapshot` in
- * tensor.ts and parameters by `ParamsSnapshot` in params.ts, under the same rule.
+ * the thread pool's options), `createSEParams` and the cost model, `SEBlock` (its constructor,
+ * `fromParams`, `backward`, `loadStateDict`), the optimizers (options, and the state dicts of
+ * `loadStateDict` in optim/state.ts), and the checkpoint functions (`readSafetensors`,
+ * `writeSafetensors`, `loadSEParams`, `saveSEParams`, `listSEBlocks`, `saveCheckpoint`). Views
+ * (`{ data, shape, stride, offset }`) are read by `TensorSnapshot` in tensor.ts, parameters by
+ * `ParamsSnapshot` in params.ts, and the tape's list arguments by `readArray` in
+ * autograd/checks.ts, under the same rule. Typed arrays' lengths, buffers and offsets are read
+ * through src/intrinsics.ts, never as properties.
  */
 import { SEOptionError, SETypeError, describeValue } from './errors.js';
 
