@@ -30,7 +30,9 @@ import {
 } from './conventions.js';
 import { detectConvention } from './detect.js';
 
-export { SE_WEIGHT_CONVENTIONS, seWeightKeys, stateDictRecord, type SEWeightConvention, type SEWeightKeys, type StateDict } from './conventions.js';
+export { SE_WEIGHT_CONVENTIONS, seWeightKeys, type SEWeightConvention, type SEWeightKeys, type StateDict } from './conventions.js';
+/** @internal */
+export { stateDictRecord } from './conventions.js';
 export { listSEBlocks, type SEBlockInfo } from './detect.js';
 
 /** Options of {@link loadSEParams}. */
