@@ -10,10 +10,14 @@
  * expected against what was received.
  *
  * Entries that go through this module: the SE calls (`seForward`, `seBackward`, the workspace and
- * the thread pool's options), `createSEParams` and the cost model, `SEBlock`, the optimizers, and
- * the checkpoint functions (`readSafetensors`, `writeSafetensors`, `loadSEParams`, `saveSEParams`,
- * `listSEBlocks`). Views (`{ data, shape, stride, offset }`) are read by `TensorSnapshot` in
- * tensor.ts and parameters by `ParamsSnapshot` in params.ts, under the same rule.
+ * the thread pool's options), `createSEParams` and the cost model, `SEBlock` (its constructor,
+ * `fromParams`, `backward`, `loadStateDict`), the optimizers (options, and the state dicts of
+ * `loadStateDict` in optim/state.ts), and the checkpoint functions (`readSafetensors`,
+ * `writeSafetensors`, `loadSEParams`, `saveSEParams`, `listSEBlocks`, `saveCheckpoint`). Views
+ * (`{ data, shape, stride, offset }`) are read by `TensorSnapshot` in tensor.ts, parameters by
+ * `ParamsSnapshot` in params.ts, and the tape's list arguments by `readArray` in
+ * autograd/checks.ts, under the same rule. Typed arrays' lengths, buffers and offsets are read
+ * through src/intrinsics.ts, never as properties.
  */
 import { SEOptionError, SETypeError, describeValue } from './errors.js';
 
@@ -25,6 +29,11 @@ export function hasOwn(obj: object, key: PropertyKey): boolean {
 /** A positive safe integer. */
 export function isPositiveInt(v: unknown): v is number {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0;
+}
+
+/** A non-negative safe integer (a dim, an offset, a byte count). */
+export function isNonNegativeInt(v: unknown): v is number {
+  return typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
 }
 
 /** A key for a message, cut at 40 characters (a hostile key can be megabytes long). */
@@ -57,18 +66,51 @@ export function checkKeys(fn: string, value: unknown, allowed: readonly string[]
  * @param what the argument's name in messages (default 'options')
  */
 export function readOptions(fn: string, options: unknown, known: readonly string[], what = 'options'): Readonly<Record<string, unknown>> {
+  const copy = optionsSnapshot(fn, options, known, what);
+  if (what === 'options') {
+    refuseUnknownOptions(fn, copy, known);
+    return copy;
+  }
+  const key = unknownKey(copy, known);
+  if (key !== undefined) {
+    const noun = what === 'opts' ? 'option' : 'key';
+    throw new SEOptionError(`${fn}: unknown ${noun} '${shortKey(key)}' in ${what}; expected one of ${known.join(', ')}`);
+  }
+  return copy;
+}
+
+/** Throws SEOptionError `unknown option 'k'; expected one of ...` for a key of the snapshot `o` not in `known`. */
+export function refuseUnknownOptions(fn: string, o: object, known: readonly string[]): void {
+  const key = unknownKey(o, known);
+  if (key !== undefined) throw new SEOptionError(`${fn}: unknown option '${shortKey(key)}'; expected one of ${known.join(', ')}`);
+}
+
+/**
+ * {@link readOptions}' snapshot without its key check, for an entry whose message about an unknown
+ * key is worded its own way (check the snapshot with {@link unknownKey}).
+ */
+export function optionsSnapshot(fn: string, options: unknown, known: readonly string[], what = 'options'): Record<string, unknown> {
   if (options === undefined || options === null) return {};
   if (typeof options !== 'object' || Array.isArray(options)) {
     throw new SETypeError(`${fn}: ${what} must be an object like { ${known.join(', ')} } but got ${describeValue(options)}`);
   }
-  const copy: Record<string, unknown> = { ...(options as Record<string, unknown>) };
-  for (const key of Object.keys(copy)) {
-    if (!known.includes(key)) {
-      const noun = what === 'options' || what === 'opts' ? 'option' : 'key';
-      throw new SEOptionError(`${fn}: unknown ${noun} '${shortKey(key)}'${what === 'options' ? '' : ` in ${what}`}; expected one of ${known.join(', ')}`);
-    }
-  }
-  return copy;
+  return { ...(options as Record<string, unknown>) };
+}
+
+/** The first own enumerable key of `o` (a snapshot) not among `known`, or undefined. */
+export function unknownKey(o: object, known: readonly string[]): string | undefined {
+  for (const key of Object.keys(o)) if (!known.includes(key)) return key;
+  return undefined;
+}
+
+/**
+ * Throws SEOptionError for a key of `o` (a snapshot the caller made) not in `known`: for objects
+ * that are not options, such as a state dict's entry or group named `where`.
+ * @param expected how the message lists the known keys (default: `known` joined by commas)
+ */
+export function refuseUnknownKeys(fn: string, where: string, o: Record<string, unknown>, known: readonly string[], expected = known.join(', ')): void {
+  const key = unknownKey(o, known);
+  if (key !== undefined) throw new SEOptionError(`${fn}: unknown key '${key.slice(0, 40)}' in ${where}; expected ${expected}`);
 }
 
 /** A finite number at least `min` (and below `below` when given), or `fallback` when `v` is undefined (required when `fallback` is undefined). */

@@ -2,19 +2,21 @@
  * SEBlock: an SE block as a module, the way PyTorch and TensorFlow.js users hold one: its
  * parameters, its variant, its gradients, forward and backward.
  */
+import { booleanOption, checkKeys, hasOwn } from './arguments.js';
 import { Parameter } from './autograd/parameter.js';
 import { squeezeExcitation, type SEVariables } from './autograd/se.js';
 import { Tape, Variable } from './autograd/tape.js';
-import { SEOptionError, SEShapeError, SEStateError, SETypeError, describeValue, hasBrand } from './errors.js';
-import { checkKeys } from './fused/arguments.js';
+import { SEOptionError, SEStateError, SETypeError, describeValue, hasBrand } from './errors.js';
 import { SEWorkspace, type SECache } from './fused/index.js';
 import { seBackwardAs } from './fused/backward.js';
 import { seForwardAs } from './fused/forward.js';
-import { SE_WEIGHT_CONVENTIONS, saveSEParams, seWeightKeys, stateDictRecord, type SEWeightConvention, type StateDict } from './interop/weights.js';
+import { readBlockStateDict } from './blockState.js';
+import { checkConvention } from './interop/conventions.js';
+import { saveSEParams, stateDictRecord, type SEWeightConvention, type StateDict } from './interop/weights.js';
 import { resolveSEOptions, type ResolvedSEOptions, type SEOptions } from './options.js';
 import { checkSEParams, makeSEParams, type CreateSEParamsOptions, type SEParams } from './params.js';
 import { bumpVersion, lastWriter, versionOf } from './version.js';
-import { checkTensor, formatShape, gatherDense, type CheckedTensor, type FloatTensor, type PlainTensor } from './tensor.js';
+import type { FloatTensor, PlainTensor } from './tensor.js';
 
 const BLOCK = Symbol.for('se-kernels.SEBlock');
 const OPTION_KEYS = ['layout', 'squeeze', 'activation', 'gate'];
@@ -65,18 +67,18 @@ export interface SEGradients {
   readonly b2: Float32Array | null;
 }
 
-/** Splits an options object into the parameters' options, the variant and the behaviour, each key read once. */
+/** Splits an options object into the parameters' options, the variant and the behaviour, from one snapshot of it. */
 function splitOptions(fn: string, options: unknown): { create: Record<string, unknown>; variant: Record<string, unknown>; reuse: boolean } {
   if (options === null || typeof options !== 'object') throw new SETypeError(`${fn}: options must be an object like { channels: 64 } but got ${describeValue(options)}`);
+  const all: Record<string, unknown> = { ...(options as Record<string, unknown>) };
   const create: Record<string, unknown> = {};
   const variant: Record<string, unknown> = {};
-  let reuse: unknown = false;
-  for (const key of Object.keys(options)) {
-    const v: unknown = (options as Record<string, unknown>)[key];
-    if (OPTION_KEYS.includes(key)) variant[key] = v;
-    else if (BLOCK_KEYS.includes(key)) reuse = v;
-    else create[key] = v;
+  for (const key of Object.keys(all)) {
+    if (OPTION_KEYS.includes(key)) variant[key] = all[key];
+    else if (!BLOCK_KEYS.includes(key)) create[key] = all[key];
   }
+  // An explicit `reuseBuffers: undefined` is refused (not taken as the default), as it always was.
+  const reuse = hasOwn(all, 'reuseBuffers') ? all.reuseBuffers : false;
   if (typeof reuse !== 'boolean') throw new SEOptionError(`${fn}: options.reuseBuffers must be true or false but is ${describeValue(reuse)}`);
   return { create, variant, reuse };
 }
@@ -221,12 +223,7 @@ export class SEBlock {
    */
   backward(dy: FloatTensor, options?: SEBlockBackwardOptions): PlainTensor {
     const fn = 'SEBlock.backward';
-    let retain: unknown = false;
-    if (options !== undefined) {
-      const o = checkKeys(fn, options, ['retainGraph'], 'options');
-      if (o.retainGraph !== undefined) retain = o.retainGraph;
-      if (typeof retain !== 'boolean') throw new SEOptionError(`${fn}: options.retainGraph must be true or false but is ${describeValue(retain)}`);
-    }
+    const retain = options === undefined ? false : booleanOption(fn, 'options.retainGraph', checkKeys(fn, options, ['retainGraph'], 'options').retainGraph, false);
     const cache = this.cache;
     if (cache === null) throw new SEStateError(`${fn}: no forward has run on this block; call forward(x) first`);
     if (this.consumed) {
@@ -256,7 +253,7 @@ export class SEBlock {
    */
   stateDict(convention: SEWeightConvention = 'torchvision'): Record<string, PlainTensor> {
     const fn = 'SEBlock.stateDict';
-    checkBlockConvention(fn, 'convention', convention);
+    checkConvention(fn, 'convention', convention);
     if (convention === 'seattention' && this.params.b1 !== null) {
       throw new SEOptionError(`${fn}: convention 'seattention' has no biases but this block has them; use 'torchvision', 'timm' or 'timm-efficientnet'`);
     }
@@ -277,50 +274,11 @@ export class SEBlock {
   loadStateDict(sd: StateDict, options?: SEBlockLoadOptions): SEBlockLoadResult {
     const fn = 'SEBlock.loadStateDict';
     const tensors = stateDictRecord(fn, sd);
-    let strict: unknown = true;
-    let convention: unknown = 'torchvision';
-    if (options !== undefined) {
-      const o = checkKeys(fn, options, ['strict', 'convention'], 'options');
-      if (o.strict !== undefined) strict = o.strict;
-      if (o.convention !== undefined) convention = o.convention;
-    }
-    if (typeof strict !== 'boolean') throw new SEOptionError(`${fn}: options.strict must be true or false but is ${describeValue(strict)}`);
-    checkBlockConvention(fn, 'options.convention', convention);
-    const p = this.params;
-    const C = p.channels;
-    const R = p.hidden;
-    const names = seWeightKeys(convention, '');
-    const conv = convention !== 'seattention' && convention !== 'keras';
-    const keras = convention === 'keras';
-    // What each key must hold, in the convention's shape; keras kernels are the transpose.
-    const wanted: { key: string; target: Float32Array; shape: number[]; transpose: [number, number] | null }[] = [
-      { key: names.w1, target: p.w1, shape: keras ? [1, 1, C, R] : conv ? [R, C, 1, 1] : [R, C], transpose: keras ? [C, R] : null },
-      { key: names.w2, target: p.w2, shape: keras ? [1, 1, R, C] : conv ? [C, R, 1, 1] : [C, R], transpose: keras ? [R, C] : null },
-    ];
-    if (p.b1 !== null) wanted.splice(1, 0, { key: names.b1, target: p.b1, shape: [R], transpose: null });
-    if (p.b2 !== null) wanted.push({ key: names.b2, target: p.b2, shape: [C], transpose: null });
-    const keys = Object.keys(tensors);
-    const missingKeys = wanted.filter((w) => !keys.includes(w.key)).map((w) => w.key);
-    const unexpectedKeys = keys.filter((k) => !wanted.some((w) => w.key === k));
-    if (strict && (missingKeys.length > 0 || unexpectedKeys.length > 0)) {
-      const parts: string[] = [];
-      if (missingKeys.length > 0) parts.push(`missing key(s) ${keyList(missingKeys)}`);
-      if (unexpectedKeys.length > 0) parts.push(`unexpected key(s) ${keyList(unexpectedKeys)}`);
-      throw new SETypeError(
-        `${fn}: error(s) in loading the state dict (convention '${convention}', C = ${C}, R = ${R}, ${p.b1 === null ? 'no biases' : 'biases'}): ` +
-          `${parts.join('; ')}; pass { strict: false } to load the keys that match`,
-      );
-    }
-    const loads: { values: Float32Array; target: Float32Array }[] = [];
-    for (const w of wanted) {
-      if (!keys.includes(w.key)) continue;
-      const t: CheckedTensor = checkTensor(fn, `sd[${JSON.stringify(w.key)}]`, tensors[w.key]);
-      if (t.shape.length !== w.shape.length || t.shape.some((d, k) => d !== w.shape[k])) {
-        throw new SEShapeError(`${fn}: sd[${JSON.stringify(w.key)}] has shape ${formatShape(t.shape)} but this block needs ${formatShape(w.shape)}`);
-      }
-      const dense = gatherDense(new Float32Array(t.size), t);
-      loads.push({ values: w.transpose === null ? dense : transposed(dense, w.transpose[0], w.transpose[1]), target: w.target });
-    }
+    const o = options === undefined ? {} : checkKeys(fn, options, ['strict', 'convention'], 'options');
+    const strict = booleanOption(fn, 'options.strict', o.strict, true);
+    const convention = o.convention === undefined ? 'torchvision' : o.convention;
+    checkConvention(fn, 'options.convention', convention);
+    const { loads, missingKeys, unexpectedKeys } = readBlockStateDict(fn, this.params, tensors, convention, strict);
     for (const l of loads) {
       l.target.set(l.values);
       bumpVersion(l.target, fn);
@@ -400,25 +358,7 @@ export class SEBlock {
   }
 }
 
-function checkBlockConvention(fn: string, name: string, v: unknown): asserts v is SEWeightConvention {
-  if (typeof v !== 'string' || !(SE_WEIGHT_CONVENTIONS as readonly string[]).includes(v)) {
-    throw new SEOptionError(`${fn}: ${name} must be one of ${SE_WEIGHT_CONVENTIONS.map((c) => `'${c}'`).join(', ')} but is ${describeValue(v)}`);
-  }
-}
-
-/** `"a", "b" and 3 more`, for messages. */
-function keyList(keys: readonly string[]): string {
-  const shown = keys.slice(0, 8).map((k) => JSON.stringify(k.length > 80 ? `${k.slice(0, 80)}...` : k));
-  return keys.length > 8 ? `${shown.join(', ')} and ${keys.length - 8} more` : shown.join(', ');
-}
-
-/** The transpose of a row-major `[rows, cols]` matrix. */
-function transposed(src: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(src.length);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) out[j * rows + i] = src[i * cols + j];
-  return out;
-}
-
+/** Adds `g` into `acc`, element by element. */
 function addInto(acc: Float32Array, g: Float32Array): void {
   for (let i = 0; i < acc.length; i++) acc[i] += g[i];
 }

@@ -13,9 +13,11 @@
  *   the state dict's (torch's names) and `state` holds each parameter's non-tensor entries (`step`,
  *   a `momentum_buffer` of null) by index; plus the caller's own string entries.
  */
+import { readOptions } from './arguments.js';
+import type { Parameter } from './autograd/parameter.js';
 import { SEBlock, type SEBlockOptions } from './block.js';
 import { SEOptionError, SETypeError, describeThrown, describeValue } from './errors.js';
-import { readSafetensors, readSafetensorsMetadata, writeSafetensors, type SafetensorsEntry, type SafetensorsWriteTensor } from './interop/safetensors.js';
+import { readSafetensors, readSafetensorsMetadata, writeSafetensors, type SafetensorsEntry, type SafetensorsWriteTensor } from './interop/safetensors/index.js';
 import { Adam, AdamW } from './optim/adam.js';
 import { SGD } from './optim/sgd.js';
 import { SE_ACTIVATIONS, SE_GATES, SE_LAYOUTS, SE_SQUEEZES } from './options.js';
@@ -65,27 +67,36 @@ function optimizerClass(opt: CheckpointOptimizer): 'SGD' | 'Adam' | 'AdamW' {
 export function saveCheckpoint(block: SEBlock, optimizer?: CheckpointOptimizer | null, options?: SaveCheckpointOptions): Uint8Array {
   const fn = 'saveCheckpoint';
   if (!(block instanceof SEBlock)) throw new SETypeError(`${fn}: block must be an SEBlock but got ${describeValue(block)}`);
-  const metadata: Record<string, string> = {};
-  if (options !== undefined) {
-    if (options === null || typeof options !== 'object') throw new SETypeError(`${fn}: options must be an object like { metadata } but got ${describeValue(options)}`);
-    for (const key of Object.keys(options)) if (key !== 'metadata') throw new SEOptionError(`${fn}: unknown option '${key.slice(0, 40)}'; expected metadata`);
-    const extra: unknown = options.metadata;
-    if (extra !== undefined) {
-      if (extra === null || typeof extra !== 'object') throw new SETypeError(`${fn}: options.metadata must be an object of strings but got ${describeValue(extra)}`);
-      for (const [key, value] of Object.entries(extra)) {
-        if (RESERVED.includes(key)) throw new SEOptionError(`${fn}: options.metadata["${key}"] is reserved for the checkpoint itself; use another key`);
-        if (typeof value !== 'string') throw new SETypeError(`${fn}: options.metadata["${key.slice(0, 40)}"] must be a string but is ${describeValue(value)}`);
-        metadata[key] = value;
-      }
-    }
-  }
-  const p = block.params;
-  const o = block.options;
+  const metadata = extraMetadata(fn, options);
   const tensors: Record<string, SafetensorsWriteTensor> = {};
   for (const [key, t] of Object.entries(block.stateDict('torchvision'))) tensors[`model.${key}`] = t;
   metadata.format = 'pt';
   metadata[VERSION_KEY] = CHECKPOINT_VERSION;
-  metadata.model = JSON.stringify({
+  metadata.model = modelMetadata(block);
+  if (optimizer !== undefined && optimizer !== null) metadata.optimizer = saveOptimizer(fn, block, optimizer, tensors);
+  return writeSafetensors(tensors, metadata);
+}
+
+/** The caller's `options.metadata` entries, checked: strings, none of the checkpoint's own keys. */
+function extraMetadata(fn: string, options: unknown): Record<string, string> {
+  const metadata: Record<string, string> = {};
+  if (options === null) throw new SETypeError(`${fn}: options must be an object like { metadata } but got ${describeValue(options)}`);
+  const extra: unknown = readOptions(fn, options, ['metadata']).metadata;
+  if (extra === undefined) return metadata;
+  if (extra === null || typeof extra !== 'object') throw new SETypeError(`${fn}: options.metadata must be an object of strings but got ${describeValue(extra)}`);
+  for (const [key, value] of Object.entries(extra)) {
+    if (RESERVED.includes(key)) throw new SEOptionError(`${fn}: options.metadata["${key}"] is reserved for the checkpoint itself; use another key`);
+    if (typeof value !== 'string') throw new SETypeError(`${fn}: options.metadata["${key.slice(0, 40)}"] must be a string but is ${describeValue(value)}`);
+    metadata[key] = value;
+  }
+  return metadata;
+}
+
+/** The `model` metadata entry: the block's convention, sizes and variant, as JSON. */
+function modelMetadata(block: SEBlock): string {
+  const p = block.params;
+  const o = block.options;
+  return JSON.stringify({
     convention: 'torchvision',
     channels: p.channels,
     hidden: p.hidden,
@@ -95,29 +106,33 @@ export function saveCheckpoint(block: SEBlock, optimizer?: CheckpointOptimizer |
     activation: o.activation,
     gate: o.gate,
   });
-  if (optimizer !== undefined && optimizer !== null) {
-    if (!(optimizer instanceof SGD) && !(optimizer instanceof Adam)) {
-      throw new SETypeError(`${fn}: optimizer must be an SGD, Adam or AdamW (or null) but got ${describeValue(optimizer)}`);
-    }
-    const params = block.parameters();
-    const own = optimizer.parameters;
-    if (own.length !== params.length || own.some((q, i) => q !== params[i])) {
-      throw new SEOptionError(`${fn}: optimizer must be over block.parameters(), in that order (its state is saved by parameter index), but its parameters differ`);
-    }
-    const shapes = Object.values(block.stateDict('torchvision')).map((t) => t.shape);
-    const sd = optimizer.stateDict();
-    const scalars: Record<string, Record<string, unknown>> = {};
-    for (const [index, entry] of Object.entries(sd.state)) {
-      const kept: Record<string, unknown> = {};
-      for (const [key, value] of Object.entries(entry)) {
-        if (value instanceof Float32Array) tensors[`optimizer.state.${index}.${key}`] = plainTensor(value, shapes[Number(index)]);
-        else kept[key] = value;
-      }
-      scalars[index] = kept;
-    }
-    metadata.optimizer = JSON.stringify({ class: optimizerClass(optimizer), param_groups: sd.param_groups, state: scalars });
+}
+
+/**
+ * Adds the optimizer's state tensors to `tensors` (`optimizer.state.<index>.<key>`, in the shape of
+ * their parameter) and returns the `optimizer` metadata entry: its class, groups and scalar state.
+ */
+function saveOptimizer(fn: string, block: SEBlock, optimizer: CheckpointOptimizer, tensors: Record<string, SafetensorsWriteTensor>): string {
+  if (!(optimizer instanceof SGD) && !(optimizer instanceof Adam)) {
+    throw new SETypeError(`${fn}: optimizer must be an SGD, Adam or AdamW (or null) but got ${describeValue(optimizer)}`);
   }
-  return writeSafetensors(tensors, metadata);
+  const params = block.parameters();
+  const own = optimizer.parameters;
+  if (own.length !== params.length || own.some((q, i) => q !== params[i])) {
+    throw new SEOptionError(`${fn}: optimizer must be over block.parameters(), in that order (its state is saved by parameter index), but its parameters differ`);
+  }
+  const shapes = Object.values(block.stateDict('torchvision')).map((t) => t.shape);
+  const sd = optimizer.stateDict();
+  const scalars: Record<string, Record<string, unknown>> = {};
+  for (const [index, entry] of Object.entries(sd.state)) {
+    const kept: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(entry)) {
+      if (value instanceof Float32Array) tensors[`optimizer.state.${index}.${key}`] = plainTensor(value, shapes[Number(index)]);
+      else kept[key] = value;
+    }
+    scalars[index] = kept;
+  }
+  return JSON.stringify({ class: optimizerClass(optimizer), param_groups: sd.param_groups, state: scalars });
 }
 
 /** A metadata entry parsed as a JSON object, or an SETypeError saying which. */
@@ -167,6 +182,15 @@ export function loadCheckpointAs<B extends SEBlock>(fn: string, Block: new (opti
         '(not a file saveCheckpoint wrote, or converted to its layout: see docs/checkpoints.md)',
     );
   }
+  const block = blockFromMetadata(fn, Block, metadata);
+  const { model, stateTensors } = splitTensors(fn, entries, metadata.optimizer !== undefined);
+  block.loadStateDict(model, { strict: true });
+  const optimizer = metadata.optimizer === undefined ? null : loadOptimizer(fn, metadata, stateTensors, block.parameters());
+  return { block, optimizer, metadata };
+}
+
+/** A fresh block (zero weights) of the sizes and variant the `model` metadata entry gives. */
+function blockFromMetadata<B extends SEBlock>(fn: string, Block: new (options: SEBlockOptions) => B, metadata: Record<string, string>): B {
   if (metadata.model === undefined) throw new SETypeError(`${fn}: metadata "model" is missing`);
   const m = jsonObject(fn, metadata, 'model');
   if (m.convention !== 'torchvision') throw new SETypeError(`${fn}: metadata "model".convention must be 'torchvision' but is ${describeValue(m.convention)}`);
@@ -175,7 +199,7 @@ export function loadCheckpointAs<B extends SEBlock>(fn: string, Block: new (opti
     if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) throw new SETypeError(`${fn}: metadata "model".${field} must be a positive integer but is ${describeValue(v)}`);
   }
   if (typeof m.bias !== 'boolean') throw new SETypeError(`${fn}: metadata "model".bias must be true or false but is ${describeValue(m.bias)}`);
-  const block = new Block({
+  return new Block({
     channels: m.channels as number,
     hidden: m.hidden as number,
     bias: m.bias,
@@ -185,6 +209,14 @@ export function loadCheckpointAs<B extends SEBlock>(fn: string, Block: new (opti
     activation: pick(fn, 'activation', m.activation, SE_ACTIVATIONS),
     gate: pick(fn, 'gate', m.gate, SE_GATES),
   });
+}
+
+/** The file's tensors split into the model's (`model.<key>`) and the optimizer state's, by index then key; anything else is refused. */
+function splitTensors(
+  fn: string,
+  entries: Record<string, SafetensorsEntry>,
+  hasOptimizer: boolean,
+): { model: Record<string, SafetensorsEntry>; stateTensors: Map<string, Map<string, SafetensorsEntry>> } {
   const model: Record<string, SafetensorsEntry> = {};
   const stateTensors = new Map<string, Map<string, SafetensorsEntry>>();
   for (const [name, entry] of Object.entries(entries)) {
@@ -193,41 +225,47 @@ export function loadCheckpointAs<B extends SEBlock>(fn: string, Block: new (opti
       continue;
     }
     const match = /^optimizer\.state\.(0|[1-9][0-9]*)\.([a-z_]+)$/.exec(name);
-    if (match === null || metadata.optimizer === undefined) {
+    if (match === null || !hasOptimizer) {
       throw new SETypeError(`${fn}: unexpected tensor "${name.slice(0, 80)}"; a checkpoint holds model.<key> and optimizer.state.<index>.<key> tensors`);
     }
     let byIndex = stateTensors.get(match[1]);
     if (byIndex === undefined) stateTensors.set(match[1], (byIndex = new Map()));
     byIndex.set(match[2], entry);
   }
-  block.loadStateDict(model, { strict: true });
-  let optimizer: CheckpointOptimizer | null = null;
-  if (metadata.optimizer !== undefined) {
-    const o = jsonObject(fn, metadata, 'optimizer');
-    const groups = o.param_groups;
-    const scalars = o.state;
-    if (scalars === null || typeof scalars !== 'object' || Array.isArray(scalars)) {
-      throw new SETypeError(`${fn}: metadata "optimizer".state must be an object by parameter index but is ${describeValue(scalars)}`);
-    }
-    const state: Record<string, Record<string, unknown>> = {};
-    for (const [index, entry] of Object.entries(scalars as Record<string, unknown>)) {
-      if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
-        throw new SETypeError(`${fn}: metadata "optimizer".state["${index.slice(0, 40)}"] must be an object but is ${describeValue(entry)}`);
-      }
-      state[index] = { ...(entry as Record<string, unknown>) };
-    }
-    for (const [index, byKey] of stateTensors) {
-      const target = state[index] ?? (state[index] = {});
-      for (const [key, entry] of byKey) target[key] = entry;
-    }
-    const params = block.parameters();
-    const cls = o.class;
-    if (cls === 'SGD') optimizer = new SGD(params, { lr: 0 });
-    else if (cls === 'Adam') optimizer = new Adam(params);
-    else if (cls === 'AdamW') optimizer = new AdamW(params);
-    else throw new SETypeError(`${fn}: metadata "optimizer".class must be 'SGD', 'Adam' or 'AdamW' but is ${describeValue(cls)}`);
-    if (!Array.isArray(groups)) throw new SETypeError(`${fn}: metadata "optimizer".param_groups must be an array but is ${describeValue(groups)}`);
-    optimizer.loadStateDict({ state, param_groups: groups });
+  return { model, stateTensors };
+}
+
+/** A fresh optimizer of the saved class over `params`, loaded with the saved groups and state (scalars from metadata, tensors from the file). */
+function loadOptimizer(
+  fn: string,
+  metadata: Record<string, string>,
+  stateTensors: Map<string, Map<string, SafetensorsEntry>>,
+  params: Parameter[],
+): CheckpointOptimizer {
+  const o = jsonObject(fn, metadata, 'optimizer');
+  const groups = o.param_groups;
+  const scalars = o.state;
+  if (scalars === null || typeof scalars !== 'object' || Array.isArray(scalars)) {
+    throw new SETypeError(`${fn}: metadata "optimizer".state must be an object by parameter index but is ${describeValue(scalars)}`);
   }
-  return { block, optimizer, metadata };
+  const state: Record<string, Record<string, unknown>> = {};
+  for (const [index, entry] of Object.entries(scalars as Record<string, unknown>)) {
+    if (entry === null || typeof entry !== 'object' || Array.isArray(entry)) {
+      throw new SETypeError(`${fn}: metadata "optimizer".state["${index.slice(0, 40)}"] must be an object but is ${describeValue(entry)}`);
+    }
+    state[index] = { ...(entry as Record<string, unknown>) };
+  }
+  for (const [index, byKey] of stateTensors) {
+    const target = state[index] ?? (state[index] = {});
+    for (const [key, entry] of byKey) target[key] = entry;
+  }
+  let optimizer: CheckpointOptimizer;
+  const cls = o.class;
+  if (cls === 'SGD') optimizer = new SGD(params, { lr: 0 });
+  else if (cls === 'Adam') optimizer = new Adam(params);
+  else if (cls === 'AdamW') optimizer = new AdamW(params);
+  else throw new SETypeError(`${fn}: metadata "optimizer".class must be 'SGD', 'Adam' or 'AdamW' but is ${describeValue(cls)}`);
+  if (!Array.isArray(groups)) throw new SETypeError(`${fn}: metadata "optimizer".param_groups must be an array but is ${describeValue(groups)}`);
+  optimizer.loadStateDict({ state, param_groups: groups });
+  return optimizer;
 }

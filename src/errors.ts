@@ -316,3 +316,40 @@ export function describeThrown(e: unknown): string {
     return 'a value that cannot be described';
   }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Describing parsed JSON (a file's header): values that came from JSON.parse, so plain data with
+// no getters, but possibly huge or nested 100,000 deep. Each description is bounded and not recursive.
+// ---------------------------------------------------------------------------------------------
+
+/** A string quoted for a message, cut to `max` characters (the full length said when cut). */
+export function quoted(s: string, max: number): string {
+  return s.length > max ? `${jsonStringify(s.slice(0, max))}... (${s.length} characters)` : jsonStringify(s);
+}
+
+/** `keys "a", "b" and 3 more` (at most five shown), or `no keys`. */
+export function keysText(obj: object): string {
+  const keys = Object.keys(obj);
+  if (keys.length === 0) return 'no keys';
+  const shown = keys.slice(0, 5).map((k) => quoted(k, 30)).join(', ');
+  return `keys ${shown}${keys.length > 5 ? ` and ${keys.length - 5} more` : ''}`;
+}
+
+/** A short description of a value parsed from JSON: scalars as written, short flat arrays in full, objects by their keys. */
+export function describeJson(v: unknown): string {
+  if (v === null || typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'string') return quoted(v, 40);
+  if (Array.isArray(v)) {
+    if (v.length <= 6 && v.every((x) => x === null || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'string')) {
+      return `[${v.map((x) => (typeof x === 'string' ? quoted(x, 20) : String(x))).join(', ')}]`;
+    }
+    return `an array of length ${v.length}`;
+  }
+  if (typeof v === 'object') return `an object with ${keysText(v)}`;
+  return typeof v;
+}
+
+/** `[2, 3]` for messages, cut after 8 dims (a file's shape may have thousands). */
+export function shapeText(shape: readonly number[]): string {
+  return shape.length > 8 ? `[${shape.slice(0, 8).join(', ')}, ... (${shape.length} dims)]` : `[${shape.join(', ')}]`;
+}

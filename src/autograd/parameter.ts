@@ -3,6 +3,7 @@
  */
 import { SEShapeError, SEStateError, SETypeError, describeValue, hasBrand } from '../errors.js';
 import { typedArrayLength } from '../intrinsics.js';
+import { sharesMemory } from './checks.js';
 import { checkTensor, formatShape, gatherDense, type FloatTensor } from '../tensor.js';
 
 const PARAMETER = Symbol.for('se-kernels.Parameter');
@@ -66,8 +67,7 @@ export class Parameter {
     } else {
       const g = checkTensor(fn, 'options.grad', { data: grad as Float32Array, shape: [t.size] }, 1, 1);
       if (g.data.length !== t.size) throw new SEShapeError(`${fn}: options.grad has length ${g.data.length} but the values ${formatShape(this.shape)} need ${t.size}`);
-      const d = this.data;
-      if (g.data.buffer === d.buffer && g.data.byteOffset < d.byteOffset + d.byteLength && d.byteOffset < g.data.byteOffset + g.data.byteLength) {
+      if (sharesMemory(g.data, this.data)) {
         throw new SEStateError(`${fn}: options.grad shares memory with the values; a backward would add the gradient into them. Give the gradient its own array`);
       }
       this.grad = g.data;

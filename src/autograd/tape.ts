@@ -12,132 +12,37 @@
  * SEStateError (build a new Tape per forward pass). Variables of different tapes never mix.
  * Leaf variables may share the caller's buffer (see {@link Tape.variable}); no op writes to it.
  * A backward is all or nothing: see {@link Tape}.
+ *
+ * The files: variable.ts (Variable and its private state), checks.ts (what `record` and `backward`
+ * check, and the check of what a backward function returns), this file (the tape itself).
  */
 import { isOwnParameter, type Parameter } from './parameter.js';
 import { lastWriter, versionOf } from '../version.js';
-import { SEShapeError, SEStateError, SETypeError, describeThrown, describeValue, hasBrand } from '../errors.js';
-import { float32Length, isRealFloat32Array, plainFloat32Array, typedArrayName } from '../intrinsics.js';
-import { checkTensor, formatShape, gatherDense, type CheckedTensor, type FloatTensor } from '../tensor.js';
+import { SEStateError, SETypeError, describeThrown, describeValue, hasBrand } from '../errors.js';
+import { checkTensor, formatShape, type FloatTensor } from '../tensor.js';
+import {
+  MAX_LIST,
+  MAX_RANK,
+  backwardLabel,
+  checkGradients,
+  denseOf,
+  firstChange,
+  ofOp,
+  parameterGradient,
+  readArray,
+  readOutput,
+  readSaved,
+  startGradient,
+  type BackwardFn,
+  type SavedArray,
+  type TapeRecord,
+} from './checks.js';
+import { STATE, Variable, VariableState, type VariableOptions } from './variable.js';
 
-const VARIABLE = Symbol.for('se-kernels.Variable');
+export { Variable, type VariableOptions } from './variable.js';
+export type { BackwardFn, SavedArray } from './checks.js';
+
 const TAPE = Symbol.for('se-kernels.Tape');
-/** Highest rank of a variable, as everywhere in the library. */
-const MAX_RANK = 8;
-/**
- * Most entries read from a list argument (inputs, saved arrays, returned gradients): far more than
- * any op has, and a bound on the work a Proxy claiming a huge length can cause.
- */
-const MAX_LIST = 1 << 20;
-
-/** Where a Variable keeps its fields: a key private to this module, so no one else can reach them. */
-const STATE = Symbol('se-kernels.Variable.state');
-
-/** A Variable's fields, kept under a key private to this module. All but `grad` and `owner` are fixed. */
-class VariableState {
-  grad: Float32Array | null = null;
-  /** The gradient being accumulated by a running backward; null outside one (see {@link Tape.backward}). */
-  staged: Float32Array | null = null;
-  /** The tape that made the variable and recognises it (set once, by that tape); null for a Variable constructed directly. */
-  owner: Tape | null = null;
-  /** For a variable made by {@link Tape.parameter}: the parameter, whose `grad` (as it is when the backward publishes) a successful backward adds into. */
-  param: Parameter | null = null;
-  /** For a variable made by {@link Tape.parameter}: a private copy of its values then, to detect an in-place change before backward. */
-  original: Float32Array | null = null;
-  /** For a variable made by {@link Tape.parameter}: the library's write count of its values then (see `src/version.ts`). */
-  version = 0;
-  constructor(
-    readonly self: Variable,
-    readonly tape: Tape,
-    readonly data: Float32Array,
-    /** Frozen, and registered in FROZEN_SHAPES. */
-    readonly shape: readonly number[],
-    readonly size: number,
-    readonly requiresGrad: boolean,
-    readonly name: string,
-  ) {}
-}
-
-/**
- * Shapes this module copied and froze. A variable's shape is one of them, so an op passing
- * `x.shape` as its output's shape (the common case) costs neither a copy nor a check.
- */
-const FROZEN_SHAPES = new WeakSet<readonly number[]>();
-
-const SCALAR_SHAPE: readonly number[] = Object.freeze([]);
-FROZEN_SHAPES.add(SCALAR_SHAPE);
-
-/** `shape` itself if this module froze it, else a frozen copy (registered). */
-function frozenShape(shape: readonly number[]): readonly number[] {
-  if (FROZEN_SHAPES.has(shape)) return shape;
-  if (shape.length === 0) return SCALAR_SHAPE;
-  const copy = Object.freeze(shape.slice());
-  FROZEN_SHAPES.add(copy);
-  return copy;
-}
-
-/**
- * A tensor on a tape: dense row-major float32 data, its shape, and its gradient after backward.
- * Everything but `grad` is fixed when the variable is made: `data`, `shape` (a frozen array),
- * `size`, `requiresGrad`, `name` and `tape` are read-only accessors, so what the tape checked when
- * recording still holds during backward, and no op sees a shape changed under it.
- */
-export class Variable {
-  /** @internal Brand recognised by `instanceof` across copies of the package. */
-  readonly [VARIABLE] = true;
-  /** @internal The fields, under a key only this module has. */
-  readonly [STATE]: VariableState;
-  /** `instanceof` by brand: true for instances from any copy of se-kernels (ESM and CommonJS builds, duplicate installs). */
-  static [Symbol.hasInstance](v: unknown): boolean {
-    return hasBrand(v, VARIABLE);
-  }
-
-  /**
-   * @internal Use {@link Tape.variable}, {@link Tape.constant} or an op to make one; a Variable
-   * constructed directly is not one of any tape's variables, and every tape refuses it.
-   */
-  constructor(tape: Tape, data: Float32Array, shape: readonly number[], requiresGrad: boolean, name: string) {
-    const dims = frozenShape(shape);
-    let size = 1;
-    for (let k = 0; k < dims.length; k++) size *= dims[k];
-    this[STATE] = new VariableState(this, tape, data, dims, size, requiresGrad, name);
-  }
-
-  /**
-   * Gradient of the loss with respect to this variable; null until a backward that reaches it
-   * succeeds (see {@link Tape} for when and how the tape writes it). Assignable.
-   */
-  get grad(): Float32Array | null {
-    return this[STATE].grad;
-  }
-  /** Replaces the gradient (e.g. with null before reusing the variable's values elsewhere). */
-  set grad(g: Float32Array | null) {
-    this[STATE].grad = g;
-  }
-  /** The tape this variable belongs to. */
-  get tape(): Tape {
-    return this[STATE].tape;
-  }
-  /** The values, dense row-major. */
-  get data(): Float32Array {
-    return this[STATE].data;
-  }
-  /** The shape, a frozen array; `[]` is a scalar. */
-  get shape(): readonly number[] {
-    return this[STATE].shape;
-  }
-  /** Number of elements. */
-  get size(): number {
-    return this[STATE].size;
-  }
-  /** Whether gradients are computed for it (true if it is a parameter or depends on one). */
-  get requiresGrad(): boolean {
-    return this[STATE].requiresGrad;
-  }
-  /** The op that made it, or the name given to a leaf. */
-  get name(): string {
-    return this[STATE].name;
-  }
-}
 
 /**
  * The one place where gradients reach variables, once a backward's whole reverse walk has
@@ -152,183 +57,6 @@ function publishGradient(state: VariableState, sink: Float32Array | null): void 
   state.grad = g;
   state.staged = null;
   if (sink !== null && g !== null) for (let i = 0; i < g.length; i++) sink[i] += g[i];
-}
-
-/** Whether two typed arrays share any byte of memory. */
-function sharesMemory(a: ArrayBufferView, b: ArrayBufferView): boolean {
-  return a.buffer === b.buffer && a.byteLength > 0 && b.byteLength > 0 && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength;
-}
-
-/**
- * A parameter's gradient buffer as it is now (read once): a Float32Array of the data's length that
- * shares no memory with the data (a backward adding into it would change the values), else an
- * SEStateError (SETypeError for a wrong type) naming the parameter. `when` says at which call.
- */
-function parameterGradient(fn: string, p: Parameter, data: Float32Array, name: string, when: string): Float32Array {
-  const grad: unknown = p.grad;
-  if (!isRealFloat32Array(grad)) throw new SETypeError(`${fn}: parameter ${describeValue(name)} has grad ${describeValue(grad)} ${when}; expected a Float32Array(${data.length})`);
-  if (grad.length !== data.length) {
-    throw new SEShapeError(`${fn}: parameter ${describeValue(name)} has a grad of length ${grad.length} ${when} but its data has ${data.length} elements`);
-  }
-  if (sharesMemory(grad, data)) {
-    throw new SEStateError(`${fn}: parameter ${describeValue(name)} has a grad that shares memory with its own data ${when}; a backward would add the gradient into the values. Give it its own array`);
-  }
-  return grad;
-}
-
-/** The first index where two equal-length arrays differ bit for bit (NaN payloads and -0 count), or -1. */
-function firstChange(now: Float32Array, then: Float32Array): number {
-  const a = new Int32Array(now.buffer, now.byteOffset, now.length);
-  const b = new Int32Array(then.buffer, then.byteOffset, then.length);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
-  return -1;
-}
-
-/** A typed array an op may save for its backward: Float32Array values, integer indices, and so on. */
-export type SavedArray =
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | Float32Array
-  | Float64Array
-  | BigInt64Array
-  | BigUint64Array;
-
-/**
- * The backward of one recorded op: given the gradient of its output, the arrays it saved (in the
- * order given to {@link Tape.record}), and which inputs need a gradient, returns an array with one
- * entry per input: a Float32Array of that input's size where `needs[k]` is true (zeros if the
- * output does not depend on it; null is an error there), anything (conventionally null) where
- * `needs[k]` is false (ignored). Entries past the last input must be null or undefined. The tape
- * copies what it keeps, so a backward may return `dy` itself; it must not modify `dy` or the saved
- * arrays. It is called as a plain function (`this` is undefined). What it throws is wrapped, see
- * {@link Tape}.
- */
-export type BackwardFn<S extends readonly SavedArray[] = readonly Float32Array[]> = (
-  dy: Float32Array,
-  saved: S,
-  needs: readonly boolean[],
-) => readonly (Float32Array | null)[];
-
-interface TapeRecord {
-  readonly op: string;
-  /** The record's own copy of the inputs. */
-  readonly inputs: readonly Variable[];
-  /** `inputs[k].requiresGrad`, for the backward (the tape itself asks the variables, whose flags cannot change). */
-  readonly needs: readonly boolean[];
-  readonly output: Variable;
-  /** The record's own copy of the saved list (the arrays themselves are the op's). */
-  readonly saved: readonly SavedArray[];
-  /** The op's backward (method syntax: it was checked against the saved list's own type when recorded). */
-  run(dy: Float32Array, saved: readonly SavedArray[], needs: readonly boolean[]): unknown;
-}
-
-/** Options of {@link Tape.variable}. */
-export interface VariableOptions {
-  /** Whether to compute a gradient for it (default true for `variable`, false for `constant`). */
-  requiresGrad?: boolean;
-  /** A name for messages (default 'variable' / 'constant'). */
-  name?: string;
-}
-
-function isTypedArray(v: unknown): v is SavedArray {
-  return typedArrayName(v) !== undefined;
-}
-
-/** `1 gradient`, `2 inputs`. */
-function count(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/** `shape of op "mul"`: an argument of an op, for messages (built only when a message is). */
-function ofOp(arg: string, op: string): string {
-  return `${arg} of op ${describeValue(op)}`;
-}
-
-/** `the backward of op "mul" (record 3 of 5)`, for messages. */
-function backwardLabel(rec: TapeRecord, r: number, n: number): string {
-  return `the backward of op ${describeValue(rec.op)} (record ${r + 1} of ${n})`;
-}
-
-/** `input 1 ("w", shape [4, 2])` for messages. */
-function inputLabel(k: number, v: Variable): string {
-  return `input ${k} (${describeValue(v.name)}, shape ${formatShape(v.shape)})`;
-}
-
-/** The name of an argument in messages (see {@link readArray}). */
-function argLabel(arg: string | (() => string), op: string | null): string {
-  const name = typeof arg === 'string' ? arg : arg();
-  return op === null ? name : ofOp(name, op);
-}
-
-/**
- * Reads an array argument once: checks it is an array of at most `maxLength` entries and copies
- * them into a new array (the length and each index read exactly once). Messages call it `arg`
- * (a function is called only when a message is built), or `arg of op "name"` when `op` is given.
- * A Proxy trap or getter that throws becomes an SETypeError whose `cause` is what it threw.
- */
-function readArray(fn: string, arg: string | (() => string), op: string | null, v: unknown, maxLength: number): unknown[] {
-  let array: boolean;
-  try {
-    array = Array.isArray(v);
-  } catch {
-    array = false; // a revoked Proxy
-  }
-  if (!array) throw new SETypeError(`${fn}: ${argLabel(arg, op)} must be an array but got ${describeValue(v)}`);
-  const source = v as readonly unknown[];
-  let n: unknown;
-  try {
-    n = source.length;
-  } catch (e) {
-    throw new SETypeError(`${fn}: reading ${argLabel(arg, op)} threw ${describeThrown(e)}`, { cause: e });
-  }
-  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) {
-    throw new SETypeError(`${fn}: ${argLabel(arg, op)} must be an array but its length is ${describeValue(n)}`);
-  }
-  if (n > maxLength) throw new SEShapeError(`${fn}: ${argLabel(arg, op)} must have at most ${maxLength} entries but has ${n}`);
-  const copy = new Array<unknown>(n);
-  try {
-    for (let i = 0; i < n; i++) copy[i] = source[i];
-  } catch (e) {
-    throw new SETypeError(`${fn}: reading ${argLabel(arg, op)} threw ${describeThrown(e)}`, { cause: e });
-  }
-  return copy;
-}
-
-/** The plain Float32Array behind a checked tensor, its reach checked against the array's true length. */
-function denseData(fn: string, name: string, ct: CheckedTensor): Float32Array {
-  const data = plainFloat32Array(ct.data);
-  if (data === null) throw new SETypeError(`${fn}: ${name}.data must be a Float32Array but got ${describeValue(ct.data)}`);
-  let lo = ct.offset;
-  let hi = ct.offset;
-  for (let k = 0; k < ct.shape.length; k++) {
-    const reach = ct.stride[k] * (ct.shape[k] - 1);
-    if (reach < 0) lo += reach;
-    else hi += reach;
-  }
-  // Checked again on the true length: a subclass or an own property may report a longer `length`.
-  if (lo < 0 || hi >= data.length) {
-    throw new SEShapeError(`${fn}: ${name} addresses data[${lo}..${hi}] but ${name}.data has length ${data.length}`);
-  }
-  return data;
-}
-
-/** A dense row-major copy of a checked tensor, or its own array when that already is one. */
-function denseOf(fn: string, name: string, ct: CheckedTensor): { data: Float32Array; shared: boolean } {
-  const data = denseData(fn, name, ct);
-  if (ct.contiguous && ct.offset === 0 && data.length === ct.size) return { data, shared: true };
-  const view: CheckedTensor = { data, shape: ct.shape, stride: ct.stride, offset: ct.offset, size: ct.size, contiguous: ct.contiguous };
-  return { data: gatherDense(new Float32Array(ct.size), view), shared: false };
-}
-
-function sameShape(a: readonly number[], b: readonly number[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let k = 0; k < a.length; k++) if (a[k] !== b[k]) return false;
-  return true;
 }
 
 /**
@@ -476,56 +204,16 @@ export class Tape {
     }
     if (this.done) this.assertOpen(fn, ` cannot record op ${describeValue(op)}:`);
 
-    const vars = readArray(fn, 'inputs', op, inputs, MAX_LIST);
-    for (let k = 0; k < vars.length; k++) vars[k] = this.own(fn, op, k, vars[k]);
-
-    const out = plainFloat32Array(data);
-    if (out === null) throw new SETypeError(`${fn}: ${ofOp('data', op)} must be a Float32Array but got ${describeValue(data)}`);
-
-    let outShape: readonly number[];
-    let size = 1;
-    if (typeof shape === 'object' && shape !== null && FROZEN_SHAPES.has(shape)) {
-      // A variable's shape: checked when that variable was made, and frozen since.
-      outShape = shape;
-      for (let k = 0; k < outShape.length; k++) size *= outShape[k];
-    } else {
-      const dims = readArray(fn, 'shape', op, shape, MAX_RANK);
-      for (let k = 0; k < dims.length; k++) {
-        const d = dims[k];
-        if (typeof d !== 'number' || !Number.isSafeInteger(d) || d <= 0) {
-          throw new SEShapeError(`${fn}: ${ofOp(`shape[${k}]`, op)} must be a positive integer but is ${describeValue(d)}`);
-        }
-        size *= d;
-      }
-      const checked = dims as number[];
-      if (!Number.isSafeInteger(size)) {
-        throw new SEShapeError(`${fn}: ${ofOp('shape', op)} is ${formatShape(checked)}, ${size} elements, more than can be counted exactly`);
-      }
-      outShape = frozenShape(checked);
-    }
-    if (out.length !== size) {
-      throw new SEShapeError(`${fn}: ${ofOp('data', op)} has length ${out.length} but shape ${formatShape(outShape)} needs ${size}`);
-    }
-
-    const keep = readArray(fn, 'saved', op, saved, MAX_LIST);
-    for (let k = 0; k < keep.length; k++) {
-      if (!isTypedArray(keep[k])) {
-        throw new SETypeError(`${fn}: ${ofOp(`saved[${k}]`, op)} must be a typed array (such as a Float32Array) but got ${describeValue(keep[k])}`);
-      }
-    }
+    const ins = readArray(fn, 'inputs', op, inputs, MAX_LIST).map((v, k) => this.own(fn, op, k, v));
+    const { out, shape: outShape } = readOutput(fn, op, data, shape);
+    const keep = readSaved(fn, op, saved);
     if (typeof backward !== 'function') {
       throw new SETypeError(`${fn}: ${ofOp('backward', op)} must be a function (dy, saved, needs) => gradients but got ${describeValue(backward)}`);
     }
-
-    const ins = vars as Variable[];
-    const needs = new Array<boolean>(ins.length);
-    let requiresGrad = false;
-    for (let k = 0; k < ins.length; k++) {
-      needs[k] = ins[k].requiresGrad;
-      if (needs[k]) requiresGrad = true;
-    }
+    const needs = ins.map((v) => v.requiresGrad);
+    const requiresGrad = needs.includes(true);
     const output = this.adopt(new Variable(this, out, outShape, requiresGrad, op));
-    if (requiresGrad) this.records.push({ op, inputs: ins, needs, output, saved: keep as SavedArray[], run: backward });
+    if (requiresGrad) this.records.push({ op, inputs: ins, needs, output, saved: keep, run: backward });
     return output;
   }
 
@@ -543,27 +231,7 @@ export class Tape {
     const fn = 'Tape.backward';
     this.assertOpen(fn, '');
     loss = this.own(fn, null, 0, loss);
-    let start: Float32Array;
-    if (seed === undefined) {
-      if (loss.size !== 1) {
-        throw new SEShapeError(`${fn}: loss has shape ${formatShape(loss.shape)}; without a seed it must have one element`);
-      }
-      start = new Float32Array(1);
-      start[0] = 1;
-    } else {
-      const st = checkTensor(fn, 'seed', seed, 0, MAX_RANK);
-      if (!sameShape(st.shape, loss.shape)) {
-        throw new SEShapeError(
-          `${fn}: seed has shape ${formatShape(st.shape)} but loss has shape ${formatShape(loss.shape)}; the seed must have exactly the loss's shape`,
-        );
-      }
-      const dense = denseOf(fn, 'seed', st);
-      start = dense.data;
-      if (dense.shared) {
-        start = new Float32Array(st.size);
-        start.set(dense.data);
-      }
-    }
+    const start = startGradient(fn, loss, seed);
     this.done = true;
     if (!loss.requiresGrad) return;
     // Staging: each reached variable's gradient accumulates in its state's `staged` slot; `reached`
@@ -693,52 +361,4 @@ export class Tape {
     if (tape !== this && tape instanceof Tape) throw new SEStateError(`${fn}: ${what} belongs to a different tape`);
     throw new SETypeError(`${fn}: ${what} is not a Variable made by this tape (an imitation, or a copy of one)`);
   }
-}
-
-/**
- * What a backward returned, read once and checked: an array with an entry per input, a
- * Float32Array of the input's size where the input needs a gradient. Returns the entries.
- */
-function checkGradients(fn: string, rec: TapeRecord, r: number, nRecords: number, result: unknown): Float32Array[] {
-  const n = rec.inputs.length;
-  const expected = (): string =>
-    `an array of ${count(n, 'gradient')}, one per input (a Float32Array of the input's size, or null where needs[k] is false)`;
-  let array: boolean;
-  try {
-    array = Array.isArray(result);
-  } catch {
-    array = false;
-  }
-  if (!array) {
-    const hint = isRealFloat32Array(result) ? '; wrap a single gradient in an array: [gradient]' : '';
-    throw new SETypeError(`${fn}: ${backwardLabel(rec, r, nRecords)} returned ${describeValue(result)}; expected ${expected()}${hint}`);
-  }
-  const entries = readArray(fn, () => `what ${backwardLabel(rec, r, nRecords)} returned`, null, result, MAX_LIST);
-  // Entries past the last input are tolerated only when null or undefined (an op with an
-  // optional input, such as linear's bias, may list a null for it when it is absent).
-  let extra = false;
-  for (let k = n; k < entries.length; k++) if (entries[k] !== null && entries[k] !== undefined) extra = true;
-  if (entries.length < n || extra) {
-    throw new SEShapeError(`${fn}: ${backwardLabel(rec, r, nRecords)} returned ${count(entries.length, 'gradient')} for ${count(n, 'input')}; expected ${expected()}`);
-  }
-  const grads = new Array<Float32Array>(n);
-  for (let k = 0; k < n; k++) {
-    const input = rec.inputs[k];
-    if (!input.requiresGrad) continue;
-    const g = entries[k];
-    const length = float32Length(g);
-    if (length < 0) {
-      const why = g === null || g === undefined ? ', which needs one (return zeros if the output does not depend on it)' : '';
-      throw new SETypeError(
-        `${fn}: ${backwardLabel(rec, r, nRecords)} returned ${describeValue(g)} as the gradient of ${inputLabel(k, input)}${why}; expected a Float32Array(${input.size})`,
-      );
-    }
-    if (length !== input.size) {
-      throw new SEShapeError(
-        `${fn}: ${backwardLabel(rec, r, nRecords)} returned a Float32Array(${length}) as the gradient of ${inputLabel(k, input)}; expected a Float32Array(${input.size})`,
-      );
-    }
-    grads[k] = g as Float32Array;
-  }
-  return grads;
 }

@@ -1,113 +1,39 @@
 /**
- * SE block weights as other frameworks name and lay them out: finding the SE blocks of a state dict
- * (e.g. from {@link readSafetensors}), loading one into {@link SEParams}, and saving SEParams under a
- * framework's names.
+ * SE block weights as other frameworks name and lay them out: loading one block of a state dict
+ * (e.g. from {@link readSafetensors}) into {@link SEParams}, and saving SEParams under a framework's
+ * names. The conventions themselves are in ./conventions.ts, finding blocks ({@link listSEBlocks})
+ * in ./detect.ts; this module re-exports both, so it is the one import for SE weights.
  *
  * SEParams use PyTorch's layout (`w1 [R, C]`, `w2 [C, R]`, row-major). PyTorch conventions store
  * the same bytes (a 1x1 conv weight `[R, C, 1, 1]` equals a Linear weight `[R, C]`); Keras stores
  * conv kernels `[kh, kw, in, out]`, the transpose, which is transposed on the way in and out.
  */
+import { isPositiveInt, optionsSnapshot, refuseUnknownOptions } from '../arguments.js';
 import { SEOptionError, SEShapeError, SETypeError, describeValue } from '../errors.js';
 import { checkSEParams, type SEParams } from '../params.js';
-import { checkTensor, formatShape, gatherDense, isFloat32Array, plainTensor, type CheckedTensor, type FloatTensor, type PlainTensor } from '../tensor.js';
-import type { SafetensorsEntry, SafetensorsWriteTensor } from './safetensors.js';
+import { checkTensor, formatShape, gatherDense, plainTensor, type CheckedTensor, type PlainTensor } from '../tensor.js';
+import {
+  KEYS,
+  checkConvention,
+  checkPrefix,
+  describeKeys,
+  findKey,
+  hasBatchNorm,
+  matrixDims,
+  matrixShapes,
+  stateDictRecord,
+  tensorKey,
+  transpose,
+  type SEWeightConvention,
+  type StateDict,
+  type StateRecord,
+} from './conventions.js';
+import { detectConvention } from './detect.js';
 
-/**
- * A state dict as the functions here take it: tensors by name, FloatTensors, anything
- * {@link readSafetensors} returns or {@link writeSafetensors} takes (integer entries such as
- * BatchNorm's `num_batches_tracked` are fine where they are not SE weights; SE weights are float32).
- */
-/** A state dict: tensors by name (what `readSafetensors` returns, or FloatTensors of your own), as an object or a `Map`. */
-export type StateDict =
-  | Readonly<Record<string, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor>>
-  | ReadonlyMap<string, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor>;
-
-/** A state dict's entries as an object (a `Map` is copied into one, each name an own property), read once. */
-type StateRecord = Readonly<Record<string, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor>>;
-
-/**
- * `tensors` as an object of tensors by name: an object as it is, a `Map` copied into a fresh object
- * (so a Map is never taken for an empty object); anything else, or a Map with a key that is not a
- * string, is an SETypeError naming `fn`. @internal
- */
-export function stateDictRecord(fn: string, tensors: unknown): StateRecord {
-  if (tensors instanceof Map) {
-    const out: Record<string, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor> = {};
-    for (const [key, value] of tensors as Map<unknown, FloatTensor | SafetensorsEntry | SafetensorsWriteTensor>) {
-      if (typeof key !== 'string') throw new SETypeError(`${fn}: tensors is a Map whose keys must be tensor names (strings) but one is ${describeValue(key)}`);
-      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    }
-    return out;
-  }
-  if (tensors === null || typeof tensors !== 'object' || Array.isArray(tensors) || ArrayBuffer.isView(tensors) || tensors instanceof Set) {
-    throw new SETypeError(`${fn}: tensors must be an object (or a Map) of tensors by name but got ${describeValue(tensors)}`);
-  }
-  return tensors as StateRecord;
-}
-
-/**
- * Where a set of SE weights comes from, which fixes their names and layout:
- *
- * - `'seattention'`: the seed-style PyTorch `SEAttention` (`nn.Sequential(Linear, ReLU, Linear,
- *   Sigmoid)` named `fc`): `fc.0.weight [R, C]`, `fc.2.weight [C, R]`, no bias. Loading also
- *   accepts 1x1-conv shapes and optional `fc.0.bias [R]` / `fc.2.bias [C]`; saving never writes biases.
- * - `'timm'`: timm's `SEModule` (ResNet/SENet family): 1x1 convs `fc1.weight [R, C, 1, 1]`,
- *   `fc1.bias [R]`, `fc2.weight [C, R, 1, 1]`, `fc2.bias [C]`. 2-D `[R, C]` weights are accepted too.
- *   Its optional BatchNorm (`use_norm=True`, keys `bn.*`) is not representable and is an error.
- * - `'torchvision'`: `torchvision.ops.SqueezeExcitation`: the same names and shapes as `'timm'`
- *   (auto-detection and {@link listSEBlocks} report such weights as `'timm'`; the loaded params
- *   are identical).
- * - `'timm-efficientnet'`: timm's EfficientNet/MobileNetV3 `SqueezeExcite`: `conv_reduce.weight
- *   [R, C, 1, 1]`, `conv_reduce.bias [R]`, `conv_expand.weight [C, R, 1, 1]`, `conv_expand.bias [C]`
- *   (2-D weights accepted).
- * - `'keras'`: Keras applications (EfficientNet & co.): Conv2D layers `se_reduce` and `se_expand`
- *   with `se_reduce/kernel [1, 1, C, R]` (or `[C, R]`), `se_reduce/bias [R]`, `se_expand/kernel
- *   [1, 1, R, C]` (or `[R, C]`), `se_expand/bias [C]`; kernels are `(in, out)`, the transpose of
- *   PyTorch's. Names with TF's `:0` suffix (`se_reduce/kernel:0`) are accepted when loading.
- *
- * Biases are optional when loading in every convention: a missing bias loads as null.
- */
-export type SEWeightConvention = 'seattention' | 'timm' | 'torchvision' | 'timm-efficientnet' | 'keras';
-
-/** Every {@link SEWeightConvention}, in the order auto-detection tries them. */
-export const SE_WEIGHT_CONVENTIONS: readonly SEWeightConvention[] = ['seattention', 'timm', 'torchvision', 'timm-efficientnet', 'keras'];
-
-/** The four tensor names of one convention. */
-export interface SEWeightKeys {
-  /** The reducing layer's weight (`w1`). */
-  w1: string;
-  /** The reducing layer's bias (`b1`). */
-  b1: string;
-  /** The expanding layer's weight (`w2`). */
-  w2: string;
-  /** The expanding layer's bias (`b2`). */
-  b2: string;
-}
-
-const KEYS: Readonly<Record<SEWeightConvention, SEWeightKeys>> = {
-  seattention: { w1: 'fc.0.weight', b1: 'fc.0.bias', w2: 'fc.2.weight', b2: 'fc.2.bias' },
-  timm: { w1: 'fc1.weight', b1: 'fc1.bias', w2: 'fc2.weight', b2: 'fc2.bias' },
-  torchvision: { w1: 'fc1.weight', b1: 'fc1.bias', w2: 'fc2.weight', b2: 'fc2.bias' },
-  'timm-efficientnet': { w1: 'conv_reduce.weight', b1: 'conv_reduce.bias', w2: 'conv_expand.weight', b2: 'conv_expand.bias' },
-  keras: { w1: 'se_reduce/kernel', b1: 'se_reduce/bias', w2: 'se_expand/kernel', b2: 'se_expand/bias' },
-};
-
-/** Conventions with distinct key sets, for detection (`torchvision` shares `timm`'s). */
-const DETECTED: readonly SEWeightConvention[] = ['seattention', 'timm', 'timm-efficientnet', 'keras'];
-
-/**
- * The four key names of `convention`, with `prefix` prepended (e.g. `seWeightKeys('timm', 'layer1.0.se.')`
- * gives `layer1.0.se.fc1.weight`, ...). Keras keys are given without the `:0` suffix.
- * @param convention the naming convention
- * @param prefix prepended verbatim to every name (default `''`)
- */
-export function seWeightKeys(convention: SEWeightConvention, prefix = ''): SEWeightKeys {
-  const fn = 'seWeightKeys';
-  checkConvention(fn, 'convention', convention);
-  checkPrefix(fn, prefix);
-  const k = KEYS[convention];
-  return { w1: prefix + k.w1, b1: prefix + k.b1, w2: prefix + k.w2, b2: prefix + k.b2 };
-}
+export { SE_WEIGHT_CONVENTIONS, seWeightKeys, type SEWeightConvention, type SEWeightKeys, type StateDict } from './conventions.js';
+/** @internal */
+export { stateDictRecord } from './conventions.js';
+export { listSEBlocks, type SEBlockInfo } from './detect.js';
 
 /** Options of {@link loadSEParams}. */
 export interface LoadSEParamsOptions {
@@ -129,106 +55,26 @@ export interface SaveSEParamsOptions {
   prefix?: string;
 }
 
-function checkConvention(fn: string, name: string, v: unknown): asserts v is SEWeightConvention {
-  if (typeof v !== 'string' || !(SE_WEIGHT_CONVENTIONS as readonly string[]).includes(v)) {
-    throw new SEOptionError(
-      `${fn}: ${name} must be one of ${SE_WEIGHT_CONVENTIONS.map((c) => `'${c}'`).join(', ')} but is ${describeValue(v)}`,
-    );
-  }
+/** What {@link loadSEParams}' options ask for, checked. */
+interface LoadRequest {
+  prefix: string;
+  /** Undefined: detect it. */
+  convention: SEWeightConvention | undefined;
+  channels: number | undefined;
+  hidden: number | undefined;
+  bias: boolean | undefined;
 }
 
-function checkPrefix(fn: string, v: unknown): asserts v is string {
-  if (typeof v !== 'string') throw new SEOptionError(`${fn}: prefix must be a string but is ${describeValue(v)}`);
-}
-
-function checkOptions(fn: string, opts: unknown, known: readonly string[]): Record<string, unknown> {
-  if (opts === undefined || opts === null) return {};
-  if (typeof opts !== 'object' || Array.isArray(opts)) {
-    throw new SETypeError(`${fn}: opts must be an object like { ${known.join(', ')} } but got ${describeValue(opts)}`);
-  }
-  const o = opts as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (!known.includes(key)) throw new SEOptionError(`${fn}: unknown option '${key}'; expected one of ${known.join(', ')}`);
-  }
-  return o;
-}
-
-function hasOwn(obj: object, key: string): boolean {
-  return Object.prototype.hasOwnProperty.call(obj, key);
-}
-
-function quote(key: string): string {
-  return `tensors[${JSON.stringify(key)}]`;
-}
-
-/** The key present in `tensors` for `name` (Keras also tries `name:0`), or null. */
-function findKey(tensors: object, prefix: string, name: string, keras: boolean): string | null {
-  const key = prefix + name;
-  if (hasOwn(tensors, key)) return key;
-  if (keras && hasOwn(tensors, `${key}:0`)) return `${key}:0`;
-  return null;
-}
-
-/** The keys a convention looks for (weights and biases), for error messages; `[:0]` marks an optional suffix. */
-function describeKeys(convention: SEWeightConvention, prefix: string): string {
-  const k = KEYS[convention];
-  const suffix = convention === 'keras' ? '[:0]' : '';
-  return [k.w1, k.b1, k.w2, k.b2].map((n) => `'${prefix}${n}${suffix}'`).join(', ');
-}
-
-/** Prefixes under which `tensors` holds a reducing weight of some convention, for a "did you mean" hint. */
-function candidatePrefixes(tensors: object): string[] {
-  const found = new Set<string>();
-  for (const key of Object.keys(tensors)) {
-    for (const c of DETECTED) {
-      const name = KEYS[c].w1;
-      for (const full of c === 'keras' ? [name, `${name}:0`] : [name]) {
-        if (key.endsWith(full)) found.add(key.slice(0, key.length - full.length));
-      }
-    }
-  }
-  return [...found].sort();
-}
-
-function detectConvention(fn: string, tensors: StateRecord, prefix: string): SEWeightConvention {
-  const matches = DETECTED.filter((c) => {
-    const k = KEYS[c];
-    const keras = c === 'keras';
-    return [k.w1, k.b1, k.w2, k.b2].some((n) => findKey(tensors, prefix, n, keras) !== null);
-  });
-  if (matches.length === 1) return matches[0];
-  // Keys of several conventions: the one that forms a whole block (as listSEBlocks sees it) wins, if only one does.
-  const whole = matches.filter((c) => seBlockAt(fn, tensors, prefix, c) !== null);
-  if (whole.length === 1) return whole[0];
-  if (matches.length > 1) {
-    throw new SEOptionError(
-      `${fn}: tensors hold keys of several conventions under prefix '${prefix}' (${matches.join(', ')}); ` +
-        `pass opts.convention to choose one`,
-    );
-  }
-  const candidates = candidatePrefixes(tensors);
-  const hint =
-    candidates.length === 0
-      ? ''
-      : `. SE weights exist under ${candidates.slice(0, 5).map((p) => `prefix '${p}'`).join(', ')}` +
-        `${candidates.length > 5 ? ` and ${candidates.length - 5} more` : ''}; pass it as opts.prefix`;
-  throw new SETypeError(
-    `${fn}: no SE weights found under prefix '${prefix}'; looked for ` +
-      DETECTED.map((c) => `${c === 'timm' ? 'timm/torchvision' : c}: ${describeKeys(c, prefix)}`).join('; ') +
-      ` ([:0]: with or without that suffix)${hint}`,
-  );
-}
-
-/** A matrix weight's (rows, cols) in the convention's own order, or null when the shape is not one it accepts. */
-function matrixDims(shape: readonly number[], keras: boolean): [number, number] | null {
-  if (shape.length === 2) return [shape[0], shape[1]];
-  if (shape.length !== 4) return null;
-  if (keras) return shape[0] === 1 && shape[1] === 1 ? [shape[2], shape[3]] : null;
-  return shape[2] === 1 && shape[3] === 1 ? [shape[0], shape[1]] : null;
-}
-
-function matrixShapes(rows: number | string, cols: number | string, keras: boolean): string {
-  return keras ? `[1, 1, ${rows}, ${cols}] or [${rows}, ${cols}]` : `[${rows}, ${cols}, 1, 1] or [${rows}, ${cols}]`;
+/** One block's tensors as found under a prefix, checked against each other. */
+interface FoundBlock {
+  C: number;
+  R: number;
+  w1: CheckedTensor;
+  w2: CheckedTensor;
+  b1: CheckedTensor | null;
+  b2: CheckedTensor | null;
+  /** `tensors["...weight"] with shape [...]`: where C and R came from, for messages. */
+  source: string;
 }
 
 /** A fresh dense row-major copy of a checked view. */
@@ -236,13 +82,107 @@ function copyDense(t: CheckedTensor): Float32Array {
   return t.contiguous ? t.data.slice(t.offset, t.offset + t.size) : gatherDense(new Float32Array(t.size), t);
 }
 
-/** The transpose of the row-major `rows x cols` matrix `src`, as a new `cols x rows` array. */
-function transpose(src: Float32Array, rows: number, cols: number): Float32Array {
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) out[c * rows + r] = src[r * cols + c];
+/** Reads {@link loadSEParams}' options from one snapshot of `opts`. */
+function readLoadOptions(fn: string, opts: unknown): LoadRequest {
+  const known = ['prefix', 'convention', 'channels', 'hidden', 'bias'];
+  const o = optionsSnapshot(fn, opts, known, 'opts');
+  refuseUnknownOptions(fn, o, known);
+  const prefix = o.prefix === undefined ? '' : o.prefix;
+  checkPrefix(fn, prefix);
+  for (const name of ['channels', 'hidden'] as const) {
+    const v = o[name];
+    if (v !== undefined && !isPositiveInt(v)) throw new SEOptionError(`${fn}: opts.${name} must be a positive integer but is ${describeValue(v)}`);
   }
-  return out;
+  const bias = o.bias;
+  if (bias !== undefined && typeof bias !== 'boolean') throw new SEOptionError(`${fn}: opts.bias must be true or false but is ${describeValue(bias)}`);
+  const convention = o.convention;
+  if (convention !== undefined) checkConvention(fn, 'opts.convention', convention);
+  return { prefix, convention, channels: o.channels as number | undefined, hidden: o.hidden as number | undefined, bias };
+}
+
+/** The key of the required weight `name` under `prefix`; SETypeError naming every key looked for when it is missing. */
+function requiredKey(fn: string, tensors: StateRecord, prefix: string, name: string, convention: SEWeightConvention): string {
+  const keras = convention === 'keras';
+  const key = findKey(tensors, prefix, name, keras);
+  if (key === null) {
+    throw new SETypeError(
+      `${fn}: ${tensorKey(prefix + name)}${keras ? ` (or ${tensorKey(`${prefix}${name}:0`)})` : ''} is missing; ` +
+        `convention '${convention}' looks for ${describeKeys(convention, prefix)} (biases optional)`,
+    );
+  }
+  return key;
+}
+
+/** C and R from the reducing weight: PyTorch weights are (out, in) = [R, C]; Keras kernels are (in, out) = [C, R]. */
+function reducingDims(fn: string, key: string, w1: CheckedTensor, keras: boolean): [number, number] {
+  const dims = matrixDims(w1.shape, keras);
+  if (dims === null) {
+    throw new SEShapeError(
+      `${fn}: ${tensorKey(key)} has shape ${formatShape(w1.shape)} but expected ${keras ? matrixShapes('C', 'R', true) : matrixShapes('R', 'C', false)} ` +
+        `(the reducing layer's weight, in ${keras ? '(in, out)' : '(out, in)'} order)`,
+    );
+  }
+  return keras ? [dims[0], dims[1]] : [dims[1], dims[0]];
+}
+
+/** Checks the expanding weight `[C, R]` (Keras `[R, C]`) against C and R from `source`. */
+function checkExpanding(fn: string, key: string, w2: CheckedTensor, C: number, R: number, keras: boolean, source: string): void {
+  const dims = matrixDims(w2.shape, keras);
+  const expected = keras ? [R, C] : [C, R];
+  if (dims === null || dims[0] !== expected[0] || dims[1] !== expected[1]) {
+    throw new SEShapeError(
+      `${fn}: ${tensorKey(key)} has shape ${formatShape(w2.shape)} but expected ${matrixShapes(expected[0], expected[1], keras)} ` +
+        `(C = ${C} and R = ${R} from ${source})`,
+    );
+  }
+}
+
+/** The bias under `key` (null when absent), checked to be `[size]`. */
+function biasAt(fn: string, tensors: StateRecord, key: string | null, size: number, what: string, source: string): CheckedTensor | null {
+  if (key === null) return null;
+  const t = checkTensor(fn, tensorKey(key), tensors[key]);
+  if (t.shape.length !== 1 || t.shape[0] !== size) {
+    throw new SEShapeError(`${fn}: ${tensorKey(key)} has shape ${formatShape(t.shape)} but expected [${size}] (${what} from ${source})`);
+  }
+  return t;
+}
+
+/** The block of `convention` under `prefix`: its tensors found, read and checked against each other. */
+function findBlock(fn: string, tensors: StateRecord, prefix: string, convention: SEWeightConvention): FoundBlock {
+  const keras = convention === 'keras';
+  const names = KEYS[convention];
+  if ((convention === 'timm' || convention === 'torchvision') && hasBatchNorm(tensors, prefix)) {
+    throw new SEOptionError(
+      `${fn}: ${tensorKey(`${prefix}bn.weight`)} is present: this SEModule has a BatchNorm after fc1 (use_norm=True), which SEParams cannot represent`,
+    );
+  }
+  const w1Key = requiredKey(fn, tensors, prefix, names.w1, convention);
+  const w2Key = requiredKey(fn, tensors, prefix, names.w2, convention);
+  const b1Key = findKey(tensors, prefix, names.b1, keras);
+  const b2Key = findKey(tensors, prefix, names.b2, keras);
+  const w1 = checkTensor(fn, tensorKey(w1Key), tensors[w1Key]);
+  const w2 = checkTensor(fn, tensorKey(w2Key), tensors[w2Key]);
+  const [C, R] = reducingDims(fn, w1Key, w1, keras);
+  const source = `${tensorKey(w1Key)} with shape ${formatShape(w1.shape)}`;
+  checkExpanding(fn, w2Key, w2, C, R, keras, source);
+  const b1 = biasAt(fn, tensors, b1Key, R, `R = ${R}`, source);
+  const b2 = biasAt(fn, tensors, b2Key, C, `C = ${C}`, source);
+  return { C, R, w1, w2, b1, b2, source };
+}
+
+/** Checks the block against what the options ask for (`channels`, `hidden`, `bias`). */
+function checkRequest(fn: string, want: LoadRequest, block: FoundBlock): void {
+  const { C, R, source } = block;
+  if (want.channels !== undefined && want.channels !== C) {
+    throw new SEShapeError(`${fn}: opts.channels is ${want.channels} but the block has C = ${C} (from ${source})`);
+  }
+  if (want.hidden !== undefined && want.hidden !== R) {
+    throw new SEShapeError(`${fn}: opts.hidden is ${want.hidden} but the block has R = ${R} (from ${source})`);
+  }
+  const hasBias = block.b1 !== null || block.b2 !== null;
+  if (want.bias !== undefined && want.bias !== hasBias) {
+    throw new SEShapeError(`${fn}: opts.bias is ${want.bias} but the block under prefix '${want.prefix}' has ${hasBias ? 'a bias' : 'no bias'}`);
+  }
 }
 
 /**
@@ -266,245 +206,22 @@ function transpose(src: Float32Array, rows: number, cols: number): Float32Array 
 export function loadSEParams(dict: StateDict, opts?: LoadSEParamsOptions): SEParams {
   const fn = 'loadSEParams';
   const tensors = stateDictRecord(fn, dict);
-  const o = checkOptions(fn, opts, ['prefix', 'convention', 'channels', 'hidden', 'bias']);
-  const { prefix: prefixOpt, convention: conventionOpt, channels: wantChannels, hidden: wantHidden, bias: wantBias } = o;
-  const prefix = prefixOpt === undefined ? '' : prefixOpt;
-  checkPrefix(fn, prefix);
-  for (const [name, v] of [['channels', wantChannels], ['hidden', wantHidden]] as const) {
-    if (v !== undefined && !(typeof v === 'number' && Number.isSafeInteger(v) && v > 0)) {
-      throw new SEOptionError(`${fn}: opts.${name} must be a positive integer but is ${describeValue(v)}`);
-    }
-  }
-  if (wantBias !== undefined && typeof wantBias !== 'boolean') {
-    throw new SEOptionError(`${fn}: opts.bias must be true or false but is ${describeValue(wantBias)}`);
-  }
-  let convention: SEWeightConvention;
-  if (conventionOpt === undefined) {
-    convention = detectConvention(fn, tensors, prefix);
-  } else {
-    checkConvention(fn, 'opts.convention', conventionOpt);
-    convention = conventionOpt;
-  }
+  const want = readLoadOptions(fn, opts);
+  const convention = want.convention ?? detectConvention(fn, tensors, want.prefix);
   const keras = convention === 'keras';
-  const names = KEYS[convention];
-  const required = (name: string): string => {
-    const key = findKey(tensors, prefix, name, keras);
-    if (key === null) {
-      throw new SETypeError(
-        `${fn}: ${quote(prefix + name)}${keras ? ` (or ${quote(`${prefix}${name}:0`)})` : ''} is missing; ` +
-          `convention '${convention}' looks for ${describeKeys(convention, prefix)} (biases optional)`,
-      );
-    }
-    return key;
-  };
-  const hasNorm = hasOwn(tensors, `${prefix}bn.weight`) || hasOwn(tensors, `${prefix}bn.running_mean`);
-  if ((convention === 'timm' || convention === 'torchvision') && hasNorm) {
-    throw new SEOptionError(
-      `${fn}: ${quote(`${prefix}bn.weight`)} is present: this SEModule has a BatchNorm after fc1 (use_norm=True), which SEParams cannot represent`,
-    );
-  }
-
-  const w1Key = required(names.w1);
-  const w2Key = required(names.w2);
-  const b1Key = findKey(tensors, prefix, names.b1, keras);
-  const b2Key = findKey(tensors, prefix, names.b2, keras);
-  const w1t = checkTensor(fn, quote(w1Key), tensors[w1Key]);
-  const w2t = checkTensor(fn, quote(w2Key), tensors[w2Key]);
-  // PyTorch weights are (out, in) = [R, C]; Keras kernels are (in, out) = [C, R].
-  const dims1 = matrixDims(w1t.shape, keras);
-  if (dims1 === null) {
-    throw new SEShapeError(
-      `${fn}: ${quote(w1Key)} has shape ${formatShape(w1t.shape)} but expected ${keras ? matrixShapes('C', 'R', true) : matrixShapes('R', 'C', false)} ` +
-        `(the reducing layer's weight, in ${keras ? '(in, out)' : '(out, in)'} order)`,
-    );
-  }
-  const [R, C] = keras ? [dims1[1], dims1[0]] : dims1;
-  const dims2 = matrixDims(w2t.shape, keras);
-  const expected2 = keras ? [R, C] : [C, R];
-  if (dims2 === null || dims2[0] !== expected2[0] || dims2[1] !== expected2[1]) {
-    throw new SEShapeError(
-      `${fn}: ${quote(w2Key)} has shape ${formatShape(w2t.shape)} but expected ${matrixShapes(expected2[0], expected2[1], keras)} ` +
-        `(C = ${C} and R = ${R} from ${quote(w1Key)} with shape ${formatShape(w1t.shape)})`,
-    );
-  }
-  const bias = (key: string | null, size: number, what: string): CheckedTensor | null => {
-    if (key === null) return null;
-    const t = checkTensor(fn, quote(key), tensors[key]);
-    if (t.shape.length !== 1 || t.shape[0] !== size) {
-      throw new SEShapeError(
-        `${fn}: ${quote(key)} has shape ${formatShape(t.shape)} but expected [${size}] (${what} from ${quote(w1Key)} with shape ${formatShape(w1t.shape)})`,
-      );
-    }
-    return t;
-  };
-  const b1t = bias(b1Key, R, `R = ${R}`);
-  const b2t = bias(b2Key, C, `C = ${C}`);
-  const source = `${quote(w1Key)} with shape ${formatShape(w1t.shape)}`;
-  if (wantChannels !== undefined && wantChannels !== C) {
-    throw new SEShapeError(`${fn}: opts.channels is ${wantChannels} but the block has C = ${C} (from ${source})`);
-  }
-  if (wantHidden !== undefined && wantHidden !== R) {
-    throw new SEShapeError(`${fn}: opts.hidden is ${wantHidden} but the block has R = ${R} (from ${source})`);
-  }
-  const hasBias = b1t !== null || b2t !== null;
-  if (wantBias !== undefined && wantBias !== hasBias) {
-    throw new SEShapeError(`${fn}: opts.bias is ${wantBias} but the block under prefix '${prefix}' has ${hasBias ? 'a bias' : 'no bias'}`);
-  }
-
-  const w1 = keras ? transpose(copyDense(w1t), C, R) : copyDense(w1t);
-  const w2 = keras ? transpose(copyDense(w2t), R, C) : copyDense(w2t);
+  const block = findBlock(fn, tensors, want.prefix, convention);
+  checkRequest(fn, want, block);
+  const { C, R } = block;
+  // Copies in SEParams' PyTorch layout: Keras kernels transposed.
   const params: SEParams = {
     channels: C,
     hidden: R,
-    w1,
-    b1: b1t === null ? null : copyDense(b1t),
-    w2,
-    b2: b2t === null ? null : copyDense(b2t),
+    w1: keras ? transpose(copyDense(block.w1), C, R) : copyDense(block.w1),
+    b1: block.b1 === null ? null : copyDense(block.b1),
+    w2: keras ? transpose(copyDense(block.w2), R, C) : copyDense(block.w2),
+    b2: block.b2 === null ? null : copyDense(block.b2),
   };
   return checkSEParams(fn, params);
-}
-
-/** One SE block found in a state dict by {@link listSEBlocks}. */
-export interface SEBlockInfo {
-  /** Prepended to the convention's key names, e.g. `'features.4.block.2.'`: pass it to `loadSEParams` as `prefix`. */
-  prefix: string;
-  /** The naming convention (`'timm'` for `fc1`/`fc2` keys, torchvision's `SqueezeExcitation` included). */
-  convention: SEWeightConvention;
-  /** C, the block's input (and output) channels. */
-  channels: number;
-  /** R, the reduced width of its hidden layer. */
-  hidden: number;
-  /** True when the block has a bias (the frameworks' SE layers have both `b1` and `b2` or neither). */
-  bias: boolean;
-}
-
-/** The prefix before `suffix` at the end of `key`, when it is empty or ends in one of `separators`; else null. */
-function prefixBefore(key: string, suffix: string, separators: string): string | null {
-  if (!key.endsWith(suffix)) return null;
-  const prefix = key.slice(0, key.length - suffix.length);
-  return prefix === '' || separators.includes(prefix[prefix.length - 1]) ? prefix : null;
-}
-
-/**
- * The tensor under `key` checked as a FloatTensor of rank 1, 2 or 4 with positive dims, or null when it
- * is something else (another dtype, a zero-sized tensor, not a tensor): then it is not an SE weight.
- * Each field of the caller's object is read once.
- */
-function seTensorAt(fn: string, tensors: StateRecord, key: string): CheckedTensor | null {
-  const t: unknown = tensors[key];
-  if (t === null || typeof t !== 'object') return null;
-  const { data, shape, stride, offset } = t as { data?: unknown; shape?: unknown; stride?: unknown; offset?: unknown };
-  if (!isFloat32Array(data) || !Array.isArray(shape)) return null;
-  const dims: unknown[] = shape.slice();
-  if ((dims.length !== 1 && dims.length !== 2 && dims.length !== 4) || !dims.every((d) => typeof d === 'number' && Number.isSafeInteger(d) && d > 0)) {
-    return null;
-  }
-  return checkTensor(fn, quote(key), { data, shape: dims, stride, offset });
-}
-
-/** Orders prefixes so that digit runs compare as numbers: `features.2.` before `features.10.`. */
-function compareNatural(a: string, b: string): number {
-  const pa = a.match(/\d+|\D+/g) ?? [];
-  const pb = b.match(/\d+|\D+/g) ?? [];
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    const x = pa[i];
-    const y = pb[i];
-    if (x === y) continue;
-    const digits = /^\d/.test(x) && /^\d/.test(y);
-    if (digits) {
-      const nx = x.replace(/^0+/, '');
-      const ny = y.replace(/^0+/, '');
-      if (nx.length !== ny.length) return nx.length - ny.length;
-      if (nx !== ny) return nx < ny ? -1 : 1;
-    } else {
-      return x < y ? -1 : 1;
-    }
-  }
-  if (pa.length !== pb.length) return pa.length - pb.length;
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/**
- * The SE block of `convention` under `prefix`, when its tensors are there and their shapes agree
- * (see {@link listSEBlocks}), else null.
- */
-function seBlockAt(fn: string, tensors: StateRecord, prefix: string, convention: SEWeightConvention): SEBlockInfo | null {
-  const keras = convention === 'keras';
-  const names = KEYS[convention];
-  const w1Key = findKey(tensors, prefix, names.w1, keras);
-  const w2Key = findKey(tensors, prefix, names.w2, keras);
-  if (w1Key === null || w2Key === null) return null;
-  if ((convention === 'timm' || convention === 'torchvision') && (hasOwn(tensors, `${prefix}bn.weight`) || hasOwn(tensors, `${prefix}bn.running_mean`))) return null;
-  const w1 = seTensorAt(fn, tensors, w1Key);
-  const w2 = seTensorAt(fn, tensors, w2Key);
-  if (w1 === null || w2 === null) return null;
-  const dims1 = matrixDims(w1.shape, keras);
-  const dims2 = matrixDims(w2.shape, keras);
-  if (dims1 === null || dims2 === null) return null;
-  const [R, C] = keras ? [dims1[1], dims1[0]] : dims1;
-  const [rows2, cols2] = keras ? [dims2[1], dims2[0]] : dims2;
-  if (rows2 !== C || cols2 !== R || R > C) return null;
-  // A bias: absent (false), fitting (true), or present and wrong (null: not a block).
-  const bias = (name: string, size: number): boolean | null => {
-    const key = findKey(tensors, prefix, name, keras);
-    if (key === null) return false;
-    const b = seTensorAt(fn, tensors, key);
-    return b !== null && b.shape.length === 1 && b.shape[0] === size ? true : null;
-  };
-  const b1 = bias(names.b1, R);
-  const b2 = bias(names.b2, C);
-  if (b1 === null || b2 === null) return null;
-  return { prefix, convention, channels: C, hidden: R, bias: b1 || b2 };
-}
-
-/**
- * Finds every SE block in a state dict, e.g. a whole model's `readSafetensors` result, whatever else
- * it holds (convolutions, BatchNorm statistics, I64 `num_batches_tracked`, other dtypes).
- *
- * A block is found by its names and confirmed by its shapes: a reducing weight (`fc.0.weight`,
- * `fc1.weight`, `conv_reduce.weight`, `se_reduce/kernel[:0]`) under some prefix that is empty or
- * ends with `.` (Keras: `_` or `/`), the matching expanding weight under the same prefix, both
- * float32 tensors in the convention's layout (`w1 [R, C]` or `[R, C, 1, 1]`, `w2 [C, R]` or
- * `[C, R, 1, 1]`; Keras transposed), biases, where present, `[R]` and `[C]`, and `R <= C` (an SE
- * layer reduces; this keeps out transformer MLPs, `fc1 [4D, D]`, `fc2 [D, 4D]`). A timm `SEModule`
- * with a BatchNorm is not listed (see {@link loadSEParams}). Names and shapes are all it looks at:
- * a plain two-layer bottleneck named like an SE block and shaped like one is listed too.
- *
- * `loadSEParams(tensors, block)` loads each block found (`{ prefix: block.prefix }` alone does too,
- * unless two conventions have blocks under one prefix).
- * @param dict tensors by name, an object or a Map (not modified)
- * @returns the blocks, ordered by prefix with digit runs compared as numbers (`features.2.` before
- *   `features.10.`, so a model's blocks come in layer order whatever order its file lists them in),
- *   then by convention in {@link SE_WEIGHT_CONVENTIONS} order
- * @throws SETypeError when `tensors` is not an object; the errors of `loadSEParams` for a float32
- *   tensor under an SE name whose view does not fit its data
- * @example
- * const tensors = readSafetensors(bytes);
- * const blocks = listSEBlocks(tensors).map((block) => loadSEParams(tensors, block));
- */
-export function listSEBlocks(dict: StateDict): SEBlockInfo[] {
-  const fn = 'listSEBlocks';
-  const tensors = stateDictRecord(fn, dict);
-  const seen = new Set<string>();
-  const candidates: { prefix: string; convention: SEWeightConvention }[] = [];
-  for (const key of Object.keys(tensors)) {
-    for (const convention of DETECTED) {
-      const keras = convention === 'keras';
-      const w1 = KEYS[convention].w1;
-      for (const suffix of keras ? [w1, `${w1}:0`] : [w1]) {
-        const prefix = prefixBefore(key, suffix, keras ? '_/' : '.');
-        if (prefix === null || seen.has(`${convention}\u0000${prefix}`)) continue;
-        seen.add(`${convention}\u0000${prefix}`);
-        candidates.push({ prefix, convention });
-      }
-    }
-  }
-  const found: SEBlockInfo[] = [];
-  for (const { prefix, convention } of candidates) {
-    const block = seBlockAt(fn, tensors, prefix, convention);
-    if (block !== null) found.push(block);
-  }
-  return found.sort((a, b) => compareNatural(a.prefix, b.prefix) || DETECTED.indexOf(a.convention) - DETECTED.indexOf(b.convention));
 }
 
 /**
@@ -522,7 +239,8 @@ export function saveSEParams(params: SEParams, convention: SEWeightConvention, o
   const fn = 'saveSEParams';
   checkSEParams(fn, params);
   checkConvention(fn, 'convention', convention);
-  const o = checkOptions(fn, opts, ['prefix']);
+  const o = optionsSnapshot(fn, opts, ['prefix'], 'opts');
+  refuseUnknownOptions(fn, o, ['prefix']);
   const prefix = o.prefix === undefined ? '' : o.prefix;
   checkPrefix(fn, prefix);
   const { channels: C, hidden: R, w1, b1, w2, b2 } = params;

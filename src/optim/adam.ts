@@ -1,15 +1,7 @@
 /** Adam and AdamW: torch.optim.Adam and torch.optim.AdamW. */
-import {
-  Optimizer,
-  booleanOption,
-  numberOption,
-  readOptions,
-  refuseUnknownKeys,
-  stateArray,
-  stepCount,
-  type OptimizerParameter,
-  type OptimizerStateDict,
-} from './optimizer.js';
+import { booleanOption, numberOption, readOptions, refuseUnknownKeys } from '../arguments.js';
+import { Optimizer, type OptimizerParameter } from './optimizer.js';
+import { stateArray, stepCount, type OptimizerStateDict } from './state.js';
 import { SEOptionError, SETypeError, describeValue } from '../errors.js';
 
 /** Options of {@link Adam} (torch's keyword arguments, camelCased). */

@@ -4,7 +4,8 @@
  * Their trajectories are tested against PyTorch 1.13's (test/fixtures/torch/optim.safetensors).
  * @packageDocumentation
  */
-export { Optimizer, type OptimizerParameter, type OptimizerStateDict } from './optimizer.js';
+export { Optimizer, type OptimizerParameter } from './optimizer.js';
+export type { OptimizerStateDict } from './state.js';
 export { SGD, sgdUpdate, type SGDHyperparameters, type SGDOptions, type SGDParamGroup, type SGDState, type SGDStateDict, type SGDStateEntry } from './sgd.js';
 export {
   Adam,

@@ -2,9 +2,14 @@
  * What every optimizer shares: the parameter list, per-parameter state created on the first step
  * that sees a gradient, the all-or-nothing validation of a step, `zeroGrad`, and a settable `lr`.
  */
-import { SEOptionError, SEShapeError, SEStateError, SETypeError, describeValue } from '../errors.js';
-import { checkTensor, formatShape, gatherDense, isFloat32Array } from '../tensor.js';
+import { numberOption } from '../arguments.js';
+import { SEShapeError, SEStateError, SETypeError, describeValue } from '../errors.js';
+import { float32Length, viewBuffer, viewByteOffset } from '../intrinsics.js';
+import { isFloat32Array } from '../tensor.js';
 import { bumpVersion } from '../version.js';
+import { readStateDict, type OptimizerStateDict } from './state.js';
+
+export type { OptimizerStateDict } from './state.js';
 
 /**
  * A parameter an optimizer updates: its values and the gradient of the loss with respect to them.
@@ -17,86 +22,6 @@ export interface OptimizerParameter {
   grad: Float32Array | null;
 }
 
-/**
- * An optimizer's state in torch's `optimizer.state_dict()` structure: `state` by parameter index
- * (only parameters that have state; the values are fresh copies), and one entry in `param_groups`
- * with the hyperparameters under torch's names and `params`, the indices `[0, 1, ..., n - 1]`.
- * See {@link SGDStateDict} and {@link AdamStateDict} for each optimizer's keys.
- */
-export interface OptimizerStateDict<E = Record<string, unknown>, G = Record<string, unknown>> {
-  /** Per parameter index: torch's names (`step`, `momentum_buffer`, `exp_avg`, ...). */
-  state: Record<number, E>;
-  /** One group: the hyperparameters (torch's names) and `params`. */
-  param_groups: (G & { params: number[] })[];
-}
-
-/** Keys torch writes in `param_groups` that this library has no counterpart for: accepted when off (false or null). */
-const TORCH_FLAGS = ['foreach', 'capturable', 'differentiable', 'fused'];
-
-/** A copy of `options`' own enumerable properties (each read once), with unknown keys rejected. */
-export function readOptions(fn: string, options: unknown, known: readonly string[]): Record<string, unknown> {
-  if (options === undefined || options === null) return {};
-  if (typeof options !== 'object' || Array.isArray(options)) {
-    throw new SETypeError(`${fn}: options must be an object like { ${known.join(', ')} } but got ${describeValue(options)}`);
-  }
-  const copy: Record<string, unknown> = { ...(options as Record<string, unknown>) };
-  for (const key of Object.keys(copy)) {
-    if (!known.includes(key)) throw new SEOptionError(`${fn}: unknown option '${key}'; expected one of ${known.join(', ')}`);
-  }
-  return copy;
-}
-
-/** A finite number at least `min` (and below `below` when given), or `fallback` when `v` is undefined. */
-export function numberOption(fn: string, name: string, v: unknown, fallback: number | undefined, min = -Infinity, below = Infinity): number {
-  if (v === undefined) {
-    if (fallback === undefined) throw new SEOptionError(`${fn}: ${name} is required (a finite number >= ${min})`);
-    return fallback;
-  }
-  const range = min === -Infinity ? 'a finite number' : below === Infinity ? `a finite number >= ${min}` : `a number in [${min}, ${below})`;
-  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v >= below) {
-    throw new SEOptionError(`${fn}: ${name} must be ${range} but is ${describeValue(v)}`);
-  }
-  return v;
-}
-
-/** A boolean, or `fallback` when `v` is undefined. */
-export function booleanOption(fn: string, name: string, v: unknown, fallback: boolean): boolean {
-  if (v === undefined) return fallback;
-  if (typeof v !== 'boolean') throw new SEOptionError(`${fn}: ${name} must be true or false but is ${describeValue(v)}`);
-  return v;
-}
-
-/** Throws SEOptionError for keys of `o` not in `known` (a state dict's entry or group). */
-export function refuseUnknownKeys(fn: string, where: string, o: Record<string, unknown>, known: readonly string[]): void {
-  for (const key of Object.keys(o)) {
-    if (!known.includes(key)) throw new SEOptionError(`${fn}: unknown key '${key.slice(0, 40)}' in ${where}; expected ${known.join(', ')}`);
-  }
-}
-
-/**
- * A fresh copy of a state tensor: a Float32Array, or a FloatTensor (e.g. a `readSafetensors` entry)
- * of any shape with `n` elements, e.g. torch's `[R, C, 1, 1]` buffer for a parameter of R*C elements.
- */
-export function stateArray(fn: string, name: string, v: unknown, n: number): Float32Array {
-  const t = isFloat32Array(v) ? checkTensor(fn, name, { data: v, shape: [v.length] }, 1, 1) : checkTensor(fn, name, v);
-  if (t.size !== n) throw new SEShapeError(`${fn}: ${name} has ${t.size} elements (shape ${formatShape(t.shape)}) but its parameter has ${n}`);
-  return gatherDense(new Float32Array(n), t);
-}
-
-/** A step count: a non-negative integer, given as a number or a one-element tensor (torch keeps it as a float tensor). */
-export function stepCount(fn: string, name: string, v: unknown): number {
-  let step: unknown = v;
-  if (v !== null && typeof v === 'object') {
-    const t = checkTensor(fn, name, v);
-    if (t.size !== 1) throw new SEShapeError(`${fn}: ${name} must be a number or a one-element tensor but has shape ${formatShape(t.shape)}`);
-    step = t.data[t.offset];
-  }
-  if (typeof step !== 'number' || !Number.isSafeInteger(step) || step < 0) {
-    throw new SETypeError(`${fn}: ${name} must be a whole number of steps >= 0 but is ${describeValue(step)}`);
-  }
-  return step;
-}
-
 /** `[begin, end)` in bytes of a typed array within its buffer. */
 interface Span {
   buffer: ArrayBufferLike;
@@ -106,8 +31,10 @@ interface Span {
   label: string;
 }
 
+/** The span of `a`, a Float32Array the caller validated, read through the engine's own getters (never the array's properties). */
 function span(a: Float32Array, index: number, label: string): Span {
-  return { buffer: a.buffer, begin: a.byteOffset, end: a.byteOffset + a.byteLength, index, label };
+  const begin = viewByteOffset(a);
+  return { buffer: viewBuffer(a), begin, end: begin + float32Length(a) * 4, index, label };
 }
 
 /**
@@ -117,7 +44,7 @@ function span(a: Float32Array, index: number, label: string): Span {
 function checkAliasing(fn: string, datas: readonly Float32Array[], grads: readonly (Float32Array | null)[]): void {
   const byBuffer = new Map<ArrayBufferLike, Span[]>();
   for (let i = 0; i < datas.length; i++) {
-    if (datas[i].length === 0) continue; // owns no memory; skipping it also keeps the sorted scan below exact
+    if (float32Length(datas[i]) === 0) continue; // owns no memory; skipping it also keeps the sorted scan below exact
     const s = span(datas[i], i, `parameters[${i}].data`);
     const list = byBuffer.get(s.buffer);
     if (list === undefined) byBuffer.set(s.buffer, [s]);
@@ -140,8 +67,8 @@ function checkAliasing(fn: string, datas: readonly Float32Array[], grads: readon
   }
   for (let i = 0; i < grads.length; i++) {
     const g = grads[i];
-    if (g === null || g.length === 0) continue;
-    const list = byBuffer.get(g.buffer);
+    if (g === null || float32Length(g) === 0) continue;
+    const list = byBuffer.get(viewBuffer(g));
     if (list === undefined) continue;
     const s = span(g, i, `parameters[${i}].grad`);
     for (const d of list) {
@@ -218,7 +145,7 @@ export abstract class Optimizer<S, E = Record<string, unknown>, G = Record<strin
     }
     checkAliasing(fn, datas, []);
     this.params = Object.freeze(list);
-    this.lengths = Object.freeze(datas.map((d) => d.length));
+    this.lengths = Object.freeze(datas.map((d) => float32Length(d)));
     this.datas = datas;
     this.grads = list.map(() => null);
     this.seenDatas = list.map(() => null);
@@ -313,48 +240,13 @@ export abstract class Optimizer<S, E = Record<string, unknown>, G = Record<strin
    */
   loadStateDict(sd: { readonly state: object; readonly param_groups: readonly object[] }): void {
     const fn = `${this.fnName}.loadStateDict`;
-    if (sd === null || typeof sd !== 'object') throw new SETypeError(`${fn}: sd must be an object { state, param_groups } but got ${describeValue(sd)}`);
-    const top: Record<string, unknown> = { ...sd };
-    for (const key of Object.keys(top)) {
-      if (key !== 'state' && key !== 'param_groups') throw new SEOptionError(`${fn}: unknown key '${key}' in sd; expected state and param_groups`);
-    }
-    const groups = top.param_groups;
-    if (!Array.isArray(groups)) throw new SETypeError(`${fn}: sd.param_groups must be an array of one group but is ${describeValue(groups)}`);
-    if (groups.length !== 1) {
-      throw new SEShapeError(`${fn}: sd.param_groups has ${groups.length} groups but this optimizer has one (of ${this.params.length} parameters)`);
-    }
-    const g0: unknown = groups[0];
-    if (g0 === null || typeof g0 !== 'object' || Array.isArray(g0)) throw new SETypeError(`${fn}: sd.param_groups[0] must be an object but is ${describeValue(g0)}`);
-    const group: Record<string, unknown> = { ...(g0 as Record<string, unknown>) };
-    const n = this.params.length;
-    const indices: unknown = group.params;
-    if (!Array.isArray(indices) || indices.length !== n || indices.some((v, i) => v !== i)) {
-      throw new SEShapeError(
-        `${fn}: sd.param_groups[0].params must be [0, ..., ${n - 1}] (this optimizer's ${n} parameters, in order) but is ${describeValue(indices)}`,
-      );
-    }
-    delete group.params;
-    for (const flag of TORCH_FLAGS) {
-      if (!(flag in group)) continue;
-      const v = group[flag];
-      if (v !== false && v !== null) throw new SEOptionError(`${fn}: sd.param_groups[0].${flag} is ${describeValue(v)}; only false or null (torch's default) is supported`);
-      delete group[flag];
-    }
-    const hyper = this.importGroup(fn, 'sd.param_groups[0]', group);
-    const stateIn: unknown = top.state;
-    if (stateIn === null || typeof stateIn !== 'object' || Array.isArray(stateIn)) {
-      throw new SETypeError(`${fn}: sd.state must be an object of states by parameter index but is ${describeValue(stateIn)}`);
-    }
-    const entries = new Map<number, S>();
-    for (const key of Object.keys(stateIn)) {
-      const i = Number(key);
-      if (!/^(0|[1-9][0-9]*)$/.test(key) || i >= n) {
-        throw new SEOptionError(`${fn}: sd.state has key '${key.slice(0, 40)}' but the keys must be parameter indices 0 to ${n - 1}`);
-      }
-      const e: unknown = (stateIn as Record<string, unknown>)[key];
-      if (e === null || typeof e !== 'object' || Array.isArray(e)) throw new SETypeError(`${fn}: sd.state[${i}] must be an object but is ${describeValue(e)}`);
-      entries.set(i, this.importState(fn, `sd.state[${i}]`, { ...(e as Record<string, unknown>) }, this.lengths[i], hyper));
-    }
+    const { hyper, entries } = readStateDict(
+      fn,
+      sd,
+      this.params.length,
+      (group) => this.importGroup(fn, 'sd.param_groups[0]', group),
+      (i, entry, h) => this.importState(fn, `sd.state[${i}]`, entry, this.lengths[i], h),
+    );
     this.applyGroup(hyper);
     this.states.clear();
     for (const [i, s] of entries) this.states.set(this.params[i], s);
@@ -403,18 +295,16 @@ export abstract class Optimizer<S, E = Record<string, unknown>, G = Record<strin
       if (!isFloat32Array(data)) {
         throw new SETypeError(`${fn}: parameters[${i}].data must be a Float32Array but is ${describeValue(data)}`);
       }
-      if (data.length !== lengths[i]) {
-        throw new SEShapeError(
-          `${fn}: parameters[${i}].data has length ${data.length} but had length ${lengths[i]} when the optimizer was created`,
-        );
+      const n = float32Length(data);
+      if (n !== lengths[i]) {
+        throw new SEShapeError(`${fn}: parameters[${i}].data has length ${n} but had length ${lengths[i]} when the optimizer was created`);
       }
       if (grad !== null) {
         if (!isFloat32Array(grad)) {
           throw new SETypeError(`${fn}: parameters[${i}].grad must be a Float32Array or null but is ${describeValue(grad)}`);
         }
-        if (grad.length !== data.length) {
-          throw new SEShapeError(`${fn}: parameters[${i}].grad has length ${grad.length} but parameters[${i}].data has length ${data.length}`);
-        }
+        const m = float32Length(grad);
+        if (m !== n) throw new SEShapeError(`${fn}: parameters[${i}].grad has length ${m} but parameters[${i}].data has length ${n}`);
       }
       datas[i] = data;
       grads[i] = grad;

@@ -1,5 +1,7 @@
 /** Stochastic gradient descent with momentum, dampening, Nesterov, weight decay: torch.optim.SGD. */
-import { Optimizer, booleanOption, numberOption, readOptions, refuseUnknownKeys, stateArray, type OptimizerParameter, type OptimizerStateDict } from './optimizer.js';
+import { booleanOption, numberOption, readOptions, refuseUnknownKeys } from '../arguments.js';
+import { Optimizer, type OptimizerParameter } from './optimizer.js';
+import { stateArray, type OptimizerStateDict } from './state.js';
 import { SEOptionError, SETypeError, describeValue } from '../errors.js';
 
 /** Options of {@link SGD} (torch's keyword arguments, camelCased). */
