@@ -70,7 +70,7 @@ export type ActivationBackwardKernel = (
 ) => Float32Array;
 
 /** One element of a forward: `out[i] = f(x[j])` (arrays and indices, never float values: see the file comment). */
-type ForwardStep = (out: Float32Array, i: number, x: Float32Array, j: number) => void;
+export type ForwardStep = (out: Float32Array, i: number, x: Float32Array, j: number) => void;
 /** One element of a backward: `dx[i] = dy[j] * f'(x[k])`. */
 type BackwardStep = (dx: Float32Array, i: number, dy: Float32Array, j: number, x: Float32Array, k: number) => void;
 
@@ -120,8 +120,35 @@ export interface ActivationEntry extends ScalarActivation {
   readonly savingStep?: ForwardStep;
 }
 
-/** Freezes one table entry; its parameter gives the kernel literals their types and keeps `inner`/`gate` literal. */
-function entry<const T extends ActivationEntry>(e: T): Readonly<T> {
+/** An entry an SE block accepts as its inner activation only. */
+export type InnerActivationEntry = ActivationEntry & { readonly inner: true; readonly gate: false };
+/** An entry an SE block accepts as its gate only. */
+export type GateActivationEntry = ActivationEntry & { readonly inner: false; readonly gate: true };
+/** An entry an SE block accepts in both places. */
+export type AnyPlaceActivationEntry = ActivationEntry & { readonly inner: true; readonly gate: true };
+
+/** The shape of {@link ACTIVATIONS}: each kind, and where an SE block accepts it (`SEActivation` and `SEGate` come from this). */
+export interface ActivationTable {
+  /** The logistic sigmoid, the SE gate's default; saves its slope. */
+  readonly sigmoid: GateActivationEntry;
+  /** PyTorch's `clamp((v + 3) / 6, 0, 1)`, MobileNetV3's gate. */
+  readonly hardSigmoid: GateActivationEntry;
+  /** tanh (a gate in the paper's ablation). */
+  readonly tanh: GateActivationEntry;
+  /** `max(v, 0)`, the inner activation's default; relu'(0) = 0. */
+  readonly relu: AnyPlaceActivationEntry;
+  /** SiLU (swish), EfficientNet's inner activation; saves its slope. */
+  readonly silu: InnerActivationEntry;
+  /** The exact (erf) GELU, PyTorch's `nn.GELU()`. */
+  readonly gelu: InnerActivationEntry;
+  /** GELU's tanh approximation, PyTorch's `approximate='tanh'`. */
+  readonly geluTanh: InnerActivationEntry;
+  /** `v`. */
+  readonly identity: AnyPlaceActivationEntry;
+}
+
+/** Freezes one table entry. */
+function entry<T extends ActivationEntry>(e: T): T {
   return Object.freeze(e);
 }
 
@@ -129,7 +156,7 @@ function entry<const T extends ActivationEntry>(e: T): Readonly<T> {
  * The table, in documentation order: gates first (sigmoid, the default gate, leading), then the inner
  * activations (relu, the default, leading); relu and identity are both. Frozen.
  */
-export const ACTIVATIONS = Object.freeze({
+export const ACTIVATIONS: ActivationTable = Object.freeze({
   sigmoid: entry({
     code: 5,
     inner: false,
