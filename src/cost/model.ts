@@ -27,7 +27,7 @@
  */
 import { booleanOption, isPositiveInt, readOptions } from '../arguments.js';
 import { SEShapeError, SETypeError, describeValue } from '../errors.js';
-import { seHiddenWidth } from '../params.js';
+import { seHiddenWidth, type CreateSEParamsOptions } from '../params.js';
 
 /** One stage of a network: `blocks` SE blocks, each on a feature map of `channels` x `spatial`. */
 export interface SEStageSpec {
@@ -39,21 +39,11 @@ export interface SEStageSpec {
   readonly spatial: readonly number[];
 }
 
-/** Options of {@link seNetworkCost} and {@link seBlockCost}: the hidden width rule of `createSEParams`, and `bias`. */
-export interface SECostOptions {
-  /** Reduction ratio r >= 1 (default 16): R = max(1, floor(C / r)), or makeDivisible(C / r, divisor). */
-  reduction?: number;
-  /** timm's `rd_ratio`, the inverse of `reduction` (see `createSEParams`). */
-  rdRatio?: number;
-  /** An explicit hidden width R for every block; excludes `reduction` and `divisor`. */
-  hidden?: number;
-  /** Round R to a multiple of this with `makeDivisible` (timm / torchvision style). */
-  divisor?: number;
-  /** `roundLimit` for makeDivisible with `divisor` (default 0.9). */
-  roundLimit?: number;
-  /** Whether the two layers have biases (default true, as `createSEParams`; the paper counts none). */
-  bias?: boolean;
-}
+/**
+ * Options of {@link seNetworkCost} and {@link seBlockCost}: the hidden-width rule and `bias` of
+ * `createSEParams` (each field documented there); `bias` defaults to true, while the paper counts none.
+ */
+export type SECostOptions = Pick<CreateSEParamsOptions, 'reduction' | 'rdRatio' | 'hidden' | 'divisor' | 'roundLimit' | 'bias'>;
 
 /** Flops of SE blocks by part; see the module comment for the rule of each. */
 export interface SECostBreakdown {
