@@ -95,8 +95,15 @@ function hash32(s: string, h = 0x811c9dc5): number {
 function fuzzSeedList(name: string): number[] {
   const base = hash32(name, hash32(String(fuzzMaster)));
   const seeds: number[] = [];
-  for (let i = 0; i < fuzzSeeds; i++) seeds.push(hash32(String(i), base) | 0);
+  for (let i = 0; i < fuzzSeeds; i++) seeds.push(mix32((base + Math.imul(i + 1, 0x9e3779b9)) >>> 0) | 0);
   return seeds;
+}
+
+/** murmur3's 32-bit finalizer: neighbouring inputs give unrelated-looking seeds. */
+function mix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
 type Params = FastCheck.Parameters<unknown>;
