@@ -11,7 +11,7 @@ export const CI_SEED = 20261206;
 export function propertyRunsSummary(env: NodeJS.ProcessEnv = process.env): string {
   if (env.SE_FC_MODE === 'fuzz') {
     const seeds = env.SE_FC_FUZZ_SEEDS || '200';
-    const runs = env.SE_FC_FUZZ_RUNS ? `numRuns ${env.SE_FC_FUZZ_RUNS}` : 'numRuns = own / 10 (at least 5)';
+    const runs = env.SE_FC_FUZZ_RUNS ? `numRuns ${env.SE_FC_FUZZ_RUNS}` : 'numRuns = own / 2 (at least 5)';
     return `property tests: FUZZ mode, ${seeds} fresh seeds per property (master seed ${env.SE_FC_FUZZ_MASTER ?? '1'}), ${runs} per seed`;
   }
   const seed = env.SE_FC_SEED || String(CI_SEED);

@@ -9,8 +9,8 @@
  *
  * Fuzz mode (SE_FC_MODE=fuzz, `npm run test:fuzz`): every fc.assert (the ones test.prop of
  * @fast-check/jest makes, and direct calls) runs once per fresh seed, SE_FC_FUZZ_SEEDS of them
- * (default 200), each with a smaller numRuns (SE_FC_FUZZ_RUNS, or the property's own numRuns / 10,
- * at least 5). The seeds derive from SE_FC_FUZZ_MASTER and the test name, so a fuzz run is fresh
+ * (default 200), each with a smaller numRuns (SE_FC_FUZZ_RUNS, or half the property's own numRuns, at
+ * least 5: 100 times the cases of a CI run in all). The seeds derive from SE_FC_FUZZ_MASTER and the test name, so a fuzz run is fresh
  * each time yet every seed it used can be listed (SE_FC_FUZZ_LOG gets one line per property).
  *
  * Environment: SE_FC_SEED (CI seed), SE_FC_PATH (replay path), SE_FC_NUM_RUNS (override numRuns in
@@ -129,7 +129,7 @@ function ciAssert(property: AnyProperty, params: Params = {}): Promise<void> | v
 function fuzzAssert(property: AnyProperty, params: Params = {}): Promise<void> | void {
   const { file, name } = currentTest();
   const seeds = fuzzSeedList(`${file} ${name}`);
-  const numRuns = fuzzRuns ?? Math.max(5, Math.ceil((params.numRuns ?? 100) / 10));
+  const numRuns = fuzzRuns ?? Math.max(5, Math.ceil((params.numRuns ?? 100) / 2));
   // Each seed replays from the start; the explicit path of a replay has no meaning across seeds.
   const base: Params = { ...params, numRuns, path: undefined };
   if (fuzzLog) appendFileSync(fuzzLog, `${JSON.stringify({ file, name, numRuns, seeds })}\n`);

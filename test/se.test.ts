@@ -16,6 +16,7 @@ import {
   seededCase,
   tieMargin,
 } from '../src/testing/index.js';
+import { expectWithinBound, seForwardErrorBound } from './tolerance.js';
 
 /** Random sizes, spatial rank 1-3, bias on/off, the default variant. */
 const defaultVariantCase = seCaseArbitrary({ options: {} });
@@ -73,9 +74,12 @@ describe('seForward / seBackward: hand-worked case', () => {
 describe('seForward against the float64 reference', () => {
   propTest.prop([defaultVariantCase], { numRuns: 150 })('default variant, rank 1-3, bias on/off', (c) => {
     const { y } = seForward(c.x, c.params, c.options);
-    const ref = seReference(c.x.data, c.x.shape, params64(c.params), refOptions(c.options));
+    const p = params64(c.params);
+    const o = refOptions(c.options);
+    const ref = seReference(c.x.data, c.x.shape, p, o);
     expect(y.shape).toEqual(c.x.shape);
-    expect(relativeError(y.data, ref.y)).toBeLessThanOrEqual(FORWARD_TOL);
+    // Random weights can cancel in the small layers; the per-element rounding bound follows that.
+    expectWithinBound('y vs float64', y.data, ref.y, seForwardErrorBound(c.x.data, c.x.shape, p, o, ref));
   });
 
   test('a large batch at the standard shape (8, 64, 7, 7), r = 16', () => {
