@@ -69,19 +69,20 @@ function reproduceCommand(seed: number, path: string | undefined, numRuns: numbe
   return `${env.join(' ')} npx jest ${file} -t ${shellQuote(pattern)}`;
 }
 
-/** Reads seed and path of a fast-check failure from its message ("seed: 1, path: "0:1""). */
-function seedAndPath(e: unknown): { path: string | undefined } {
+/** The replay path of a fast-check failure, from its message (`{ seed: 1, path: "0:1" }`). */
+function pathOf(e: unknown): string | undefined {
   const m = e instanceof Error ? /path: "([^"]*)"/.exec(e.message) : null;
-  return { path: m ? m[1] : undefined };
+  return m ? m[1] : undefined;
 }
 
+/** fast-check's error with the reproduce command appended (the original stays as `cause`). */
 function withReproduce(e: unknown, seed: number, numRuns: number | undefined): Error {
-  const { path } = seedAndPath(e);
-  const command = reproduceCommand(seed, path, numRuns);
+  const command = reproduceCommand(seed, pathOf(e), numRuns);
   const message = `${e instanceof Error ? e.message : String(e)}\n\nReproduce this property's failure (seed ${seed}):\n  ${command}\n`;
   const out = new Error(message);
   Object.defineProperty(out, 'cause', { value: e }); // lib is ES2020: no ErrorOptions
-  if (e instanceof Error && e.stack) out.stack = `${message}\n${e.stack.split('\n').slice(1).join('\n')}`;
+  // The original's frames under the new message (its stack starts with its own, multi-line message).
+  if (e instanceof Error && e.stack) out.stack = [`Error: ${message}`, ...e.stack.split('\n').filter((l) => /^\s+at /.test(l))].join('\n');
   return out;
 }
 
