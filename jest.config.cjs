@@ -6,4 +6,7 @@ module.exports = {
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2020' } }] },
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 60000,
+  // Fixed fast-check seeds for CI, fresh ones under SE_FC_MODE=fuzz (npm run test:fuzz): see test/propertyRuns.ts.
+  setupFilesAfterEnv: ['<rootDir>/test/propertyRuns.ts'],
+  globalSetup: '<rootDir>/test/propertyBanner.ts',
 };
