@@ -18,8 +18,7 @@
  * calling thread also does the copying.
  */
 import { SE_ACTIVATIONS, SE_GATES, SE_LAYOUTS, SE_SQUEEZES } from '../options.js';
-import type { SEFrame, SEScratch } from '../fused/frame.js';
-import { backwardSamples, forwardSamples } from '../fused/samples.js';
+import { backwardSamples, forwardSamples, type SEFrame, type SEScratch } from '../fused/index.js';
 
 /** The most shares a job has (and the most threads a pool has). */
 export const MAX_SHARES = 64;
@@ -72,12 +71,12 @@ export const CTL_LENGTH = CTL.state + MAX_SHARES;
 /** Bytes of the message block (fault and failure descriptions, UTF-8). */
 export const MESSAGE_BYTES = 2048;
 
-/** Faults a test can inject into a worker (`SEThreads[INJECT_FAULT]`). @internal */
+/** Faults a test can inject into a worker (`injectFault` in faults.ts). @internal */
 export const FAULT = {
   none: 0,
-  /** `process.exit(7)` at the start of the next job, before claiming anything. */
+  /** The worker exits (code 7) at the start of the next job, before claiming anything. */
   exitIdle: 1,
-  /** `process.exit(7)` after claiming a share of the next job. */
+  /** The worker exits (code 7) after claiming a share of the next job. */
   exitInShare: 2,
   /** Throw inside a claimed share (the share fails; the worker lives). */
   throwInShare: 3,
@@ -178,6 +177,41 @@ export function runShare(ctl: Int32Array, f: SEFrame, arrays: JobArrays, dy: Flo
   } else {
     throw new Error('se-kernels/threads: a backward job without its gradient arrays');
   }
+}
+
+/** What a pool sends its supervisor thread when starting it (the control and message blocks, one port per worker). */
+export interface SupervisorInit {
+  ctl: SharedArrayBuffer;
+  message: SharedArrayBuffer;
+  ports: unknown[];
+  resourceLimits: unknown;
+}
+
+/** What the supervisor sends each worker when starting it: the two blocks, its port for array sets, its index. */
+export interface WorkerInit {
+  ctl: SharedArrayBuffer;
+  message: SharedArrayBuffer;
+  port: unknown;
+  index: number;
+}
+
+/** A message between a pool, its supervisor and its workers (`type` first; the other fields by type). */
+export interface ThreadMessage {
+  /** 'up' (a worker started), 'ready' (all did), 'failed' (one could not start), 'exited', 'stop', 'terminate'. */
+  type: string;
+  index?: number;
+  what?: string;
+}
+
+/** Reads a message's type and fields without trusting its shape. */
+export function threadMessage(m: unknown): ThreadMessage {
+  if (typeof m !== 'object' || m === null) return { type: '' };
+  const o = m as Record<string, unknown>;
+  return {
+    type: typeof o.type === 'string' ? o.type : '',
+    index: typeof o.index === 'number' ? o.index : undefined,
+    what: typeof o.what === 'string' ? o.what : undefined,
+  };
 }
 
 /** Writes a message (UTF-8, cut to the block) for the calling thread to read. */
