@@ -1,0 +1,67 @@
+/** A worker of `se-kernels/threads` as a module Web Worker (dist/browser/se-kernels-threads-worker.js): work.ts with the web's waits and messages. */
+import { CTL, type JobArrays, type WorkerInit } from './protocol.js';
+import { waitAsync } from './runtime.js';
+import { firstMessage, workerScope, type WebPort } from './web.js';
+import { runWorker } from './work.js';
+
+const scope = workerScope();
+void firstMessage(scope, () => {}).then((m) => start(m as WorkerInit));
+
+/** Runs the worker once its init data has arrived. */
+function start(init: WorkerInit): void {
+  const port = init.port as WebPort;
+  const ctl = new Int32Array(init.ctl);
+  let latest: { version: number; arrays: JobArrays } | null = null;
+  let waiting: { version: number; resolve: (a: JobArrays) => void } | null = null;
+  port.addEventListener('message', (e) => {
+    latest = e.data as { version: number; arrays: JobArrays };
+    if (waiting !== null && waiting.version === latest.version) {
+      const w = waiting;
+      waiting = null;
+      w.resolve(latest.arrays);
+    }
+  });
+  port.start();
+
+  /** A macrotask later: lets messages in between short blocking waits (engines without Atomics.waitAsync). */
+  const yieldToEvents = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
+
+  runWorker({
+    ctl,
+    message: new Uint8Array(init.message),
+    index: init.index,
+    // Never blocking between jobs: the array sets arrive as messages, which need the event loop.
+    waitJob(seen) {
+      if (waitAsync !== null) {
+        const r = waitAsync(ctl, CTL.gen, seen);
+        return typeof r.value === 'string' ? undefined : r.value.then(() => {});
+      }
+      return (async () => {
+        while (Atomics.load(ctl, CTL.gen) === seen) {
+          Atomics.wait(ctl, CTL.gen, seen, 10);
+          await yieldToEvents();
+        }
+      })();
+    },
+    arrays(version) {
+      if (latest !== null && latest.version === version) return latest.arrays;
+      return new Promise<JobArrays>((resolve) => {
+        waiting = { version, resolve };
+      });
+    },
+    exit(code) {
+      // A browser reports no exit: the supervisor hears it from here; the thread then stops
+      // working for good (as if it had died) until the pool terminates it.
+      scope.postMessage({ type: 'exited', what: `exited with code ${code}` });
+      scope.close();
+      for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+    },
+    up: () => scope.postMessage({ type: 'up' }),
+    stopped: () => port.close(),
+  }).catch((e: unknown) => {
+    // An uncaught error, as the Worker's `error` event reports it (a rejection would not be).
+    setTimeout(() => {
+      throw e;
+    }, 0);
+  });
+}
