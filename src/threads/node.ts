@@ -42,5 +42,6 @@ export const nodeRuntime: Runtime = {
     port1.unref();
     return { local: port1, remote: port2 };
   },
-  spawnRefused: (e) => `a worker thread could not be started (${e instanceof Error ? e.message : String(e)})`,
+  spawnRefused: (e) => `a worker thread could not be started (${e instanceof Error ? e.message : String(e)}); the pool computes on the calling thread`,
+  startFailed: (what) => `worker threads could not start (${what}); the pool computes on the calling thread`,
 };

@@ -250,7 +250,7 @@ export class SEThreads {
       });
       const init: SupervisorInit = { ctl: core.ctl.buffer as SharedArrayBuffer, message: core.message.buffer as SharedArrayBuffer, ports: remote, resourceLimits: limits };
       const fail = (what: string): void => {
-        if (!up) core.fallBack(`worker threads could not start (${what}); the pool computes on the calling thread`);
+        if (!up) core.fallBack(rt.startFailed(what));
         else core.shutdown(`its supervisor thread ${what}`);
         supervisor.unref();
         settle();

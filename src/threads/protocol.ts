@@ -216,8 +216,11 @@ export function threadMessage(m: unknown): ThreadMessage {
 
 /** Writes a message (UTF-8, cut to the block) for the calling thread to read. */
 export function writeMessage(ctl: Int32Array, block: Uint8Array, text: string): void {
-  const { written } = new TextEncoder().encodeInto(text.length > 1000 ? text.slice(0, 1000) + '...' : text, block);
-  Atomics.store(ctl, CTL.messageLength, written ?? 0);
+  // Encoded apart, then copied: browsers refuse TextEncoder.encodeInto on shared memory.
+  const bytes = new TextEncoder().encode(text.length > 1000 ? text.slice(0, 1000) + '...' : text);
+  const n = Math.min(bytes.length, block.length);
+  block.set(bytes.subarray(0, n));
+  Atomics.store(ctl, CTL.messageLength, n);
 }
 
 /** Reads the message block. */

@@ -43,6 +43,8 @@ export interface Runtime {
   channel(): { local: LocalPort; remote: unknown };
   /** A sentence for a thread that could not be started (the exception `e`): why, and what to change. */
   spawnRefused(e: unknown): string;
+  /** A sentence for threads that started but failed before they were up (`what` happened): why, and what to change. */
+  startFailed(what: string): string;
 }
 
 /** `Atomics.waitAsync` (ES2024; not in this project's lib), where the engine has it. */

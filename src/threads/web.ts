@@ -89,6 +89,10 @@ export const webRuntime: Runtime = {
   spawnRefused: (e) =>
     `a Web Worker could not be started (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}); ` +
     `if a Content-Security-Policy refuses it, allow the library's files with worker-src 'self' (or script-src 'self'). The pool computes on the calling thread`,
+  startFailed: (what) =>
+    `worker threads could not start (${what}): a Content-Security-Policy must allow the library's worker files (worker-src 'self'), ` +
+    `se-kernels-threads-supervisor.js and se-kernels-threads-worker.js must be served next to se-kernels-threads.js, and with the page's ` +
+    `Cross-Origin-Embedder-Policy: require-corp header too. The pool computes on the calling thread`,
 };
 
 /** The global scope of a dedicated Web Worker, as this module uses it. */
