@@ -34,7 +34,12 @@ export function supervise(rt: Runtime, init: SupervisorInit, parent: ParentLink)
       for (const w of workers) w.terminate();
       return;
     }
-    if (Atomics.compareExchange(ctl, CTL.fault, 0, index + 1) === 0) writeMessage(ctl, message, `worker ${index + 1} ${what}`);
+    // The message first, then the fault word that makes the calling thread read it (this thread
+    // alone writes the fault word, so the first fault's message stays).
+    if (Atomics.load(ctl, CTL.fault) === 0) {
+      writeMessage(ctl, message, `worker ${index + 1} ${what}`);
+      Atomics.store(ctl, CTL.fault, index + 1);
+    }
     Atomics.add(ctl, CTL.signal, 1);
     Atomics.notify(ctl, CTL.signal);
   };

@@ -7,5 +7,8 @@ import { supervise } from './supervise.js';
 supervise(nodeRuntime, workerData as SupervisorInit, {
   onMessage: (listener) => parentPort?.on('message', listener),
   post: (m) => parentPort?.postMessage(m),
-  close: () => parentPort?.close(),
+  // Deno's parentPort has no close(); the pool terminates this thread anyway.
+  close: () => {
+    if (typeof parentPort?.close === 'function') parentPort.close();
+  },
 });
