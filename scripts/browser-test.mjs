@@ -38,7 +38,8 @@
 //     the fallback without the headers and with a CSP refusing workers (threads 1,
 //     fallbackReason); and it prints the pool's speed against one thread on (8, 64, 56, 56).
 // Prints `browser: N passed, M failed` and exits non-zero on any failure. Installs nothing.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -545,6 +546,49 @@ try {
       check(`threads fallback (${label}): no page errors`, unexpected.length === 0, unexpected.join(' | '));
     } catch (e) {
       check(`threads fallback page (${label}) loads and reports`, false, e.message);
+    }
+  }
+
+  // docs/threads.md's page, verbatim, served by docs/threads.md's server (a child process) from a
+  // folder with se-kernels "installed" next to the page.
+  {
+    const dir = mkdtempSync(join(tmpdir(), 'se-kernels-serve-'));
+    let child = null;
+    try {
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(ROOT, join(dir, 'node_modules/se-kernels'), 'dir');
+      copyFileSync(join(PAGES, 'threads-example.html'), join(dir, 'index.html'));
+      copyFileSync(join(PAGES, 'threads-serve.mjs'), join(dir, 'serve.mjs'));
+      const port = await new Promise((r) => {
+        const probe = createServer().listen(0, '127.0.0.1', () => {
+          const p = probe.address().port;
+          probe.close(() => r(p));
+        });
+      });
+      child = spawn(process.execPath, ['serve.mjs'], { cwd: dir, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      await new Promise((r, j) => {
+        child.stdout.once('data', r);
+        child.once('exit', (code) => j(new Error(`serve.mjs exited with code ${code}`)));
+      });
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      try {
+        const resp = await page.goto(`http://localhost:${port}/`, { timeout: PAGE_TIMEOUT_MS });
+        const h = resp === null ? {} : await resp.allHeaders();
+        await page.waitForFunction(() => document.querySelector('#out')?.textContent !== 'running...', null, { timeout: PAGE_TIMEOUT_MS });
+        const shown = await page.evaluate(() => document.querySelector('#out').textContent);
+        check("docs/threads.md's server sends COOP same-origin and COEP require-corp", h['cross-origin-opener-policy'] === 'same-origin' && h['cross-origin-embedder-policy'] === 'require-corp', JSON.stringify(h));
+        const ok = /^isolated: true, threads: 2$/m.test(shown) && /^fallback: none$/m.test(shown) && /bit-identical to one thread: true/.test(shown) && errors.length === 0;
+        check("docs/threads.md's page, served by it: isolated, 2 threads, no fallback, y bit-identical to one thread", ok, `${shown.replace(/\n/g, ' | ')}${errors.length ? `; errors: ${errors.join(' | ')}` : ''}`);
+      } finally {
+        await page.close().catch(() => {});
+      }
+    } catch (e) {
+      check("docs/threads.md's page and server run", false, e.message);
+    } finally {
+      child?.kill();
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 

@@ -120,15 +120,6 @@ describe('README examples', () => {
   });
 });
 
-test('every code line of the README\'s js example is run by the threads fixture', () => {
-  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
-  const fixture = readFileSync(join(ROOT, 'test/fixtures/threads-check.mjs'), 'utf8');
-  const blocks = [...readme.matchAll(/```js\n([\s\S]*?)```/g)].map((m) => m[1]);
-  expect(blocks.length).toBeGreaterThanOrEqual(1);
-  const missing = blocks.flatMap((b) => b.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('import ') && !fixture.includes(l)));
-  expect(missing).toEqual([]);
-});
-
 test('the browser page is scripts/browser/example.html (npm run test:browser runs it)', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const page = readFileSync(join(ROOT, 'scripts/browser/example.html'), 'utf8');

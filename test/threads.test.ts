@@ -62,7 +62,7 @@ describe('se-kernels/threads', () => {
     expect(otherVersion).toMatch(/^SETypeError: SEThreads\.seForward: buffers\.workspace must be an SEWorkspace .* but got a SEWorkspace made by se-kernels 9\.9\.9, while this is se-kernels 0\.1\.0/);
   });
 
-  test("the README's Threads example runs", () => {
+  test("docs/threads.md's Node example runs (sync and async calls, bit-identical)", () => {
     expect(result.readmeExample).toBe(true);
   });
 
