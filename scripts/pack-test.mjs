@@ -253,6 +253,25 @@ try {
       const evalFree = !/\bnew Function\b/.test(text);
       check(`esbuild bundles '${entry}' from the installed package for the browser${mustNotEval ? ' without new Function' : ''}`, b.errors.length === 0 && (!mustNotEval || evalFree), `${(text.length / 1024).toFixed(1)} KiB`);
     }
+    // se-kernels/threads through the `browser` condition: the prebuilt pool, its worker files
+    // referenced with new URL('./file.js', import.meta.url); the worker files are in the tarball.
+    const t = await esbuild.build({
+      stdin: { contents: "export { SEThreads } from 'se-kernels/threads';", resolveDir: proj, loader: 'js' },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(t.metafile.inputs);
+    const tText = t.outputFiles[0].text;
+    const workersShipped = ['se-kernels-threads-supervisor.js', 'se-kernels-threads-worker.js'].every((f) => existsSync(join(proj, 'node_modules/se-kernels/dist/browser', f)));
+    check(
+      "esbuild (platform browser) resolves 'se-kernels/threads' to dist/browser/se-kernels-threads.js, which finds its worker files by new URL(..., import.meta.url); they are in the tarball",
+      inputs.some((i) => i.endsWith('dist/browser/se-kernels-threads.js')) && !inputs.some((i) => i.includes('dist/esm/threads')) && tText.includes('new URL("./se-kernels-threads-supervisor.js", import.meta.url)') && workersShipped,
+      inputs.join(', '),
+    );
   } catch (e) {
     check('esbuild bundles the installed package', false, (e.errors ?? []).map((x) => x.text).join('; ') || e.message);
   }
