@@ -43,6 +43,7 @@ import {
   readMessage,
   runShare,
   threadMessage,
+  type ArraysMessage,
   type JobArrays,
   type SupervisorInit,
 } from './protocol.js';
@@ -100,9 +101,15 @@ class PoolCore {
   fallback: string | null = null;
   /** Worker threads (0 without, or after falling back). */
   workers = 0;
-  /** The arrays the workers hold, and their version. */
-  posted: JobArrays | null = null;
+  /**
+   * The array sets the workers hold (the latest first, at most ARRAY_SETS), each with its version:
+   * a forward and a backward alternating on one or more workspaces reuse them without a message
+   * (a worker waiting for a message would start its share late).
+   */
+  posted: PostedArrays[] = [];
   version = 0;
+  /** Measured cost of copying a sample into shared memory, relative to computing it, per job kind (see SEThreads.plan). */
+  readonly copyCost = [INITIAL_COPY_COST, INITIAL_COPY_COST];
   gen = 0;
   /** Resolves when every worker has started (or the pool fell back). */
   ready: Promise<void> = Promise.resolve();
@@ -381,7 +388,7 @@ export class SEThreads {
         // place, else a copy of their samples made during the job.
         const inPlace = isShared(f.x);
         if (!inPlace) ws.xShare = ws.f32(fn, 'a shared copy of x', ws.xShare, f.N * f.C * f.S);
-        const plan = this.plan(f.N, inPlace ? 0 : COPY_COST_FORWARD, 0);
+        const plan = this.plan(f.N, inPlace ? 0 : this.core.copyCost[0], 0);
         const arrays = jobArrays(f, inPlace ? f.x : ws.xShare, y, null, null, null, null);
         yield this.start(0, f, arrays, inPlace ? f.xOffset : 0, 0, null, 0, plan, inPlace ? null : { src: f.x, srcOffset: f.xOffset, dst: ws.xShare }, null, ws);
         ws.xShareFrom = inPlace ? -1 : plan.first;
@@ -418,7 +425,7 @@ export class SEThreads {
         const copyX = !xInPlace && !xCopied;
         if (copyX) ws.xShare = ws.f32(fn, 'a shared copy of x', ws.xShare, size);
         if (!dyInPlace) ws.dyShare = ws.f32(fn, 'a shared copy of dy', ws.dyShare, size);
-        const cost = (copyX ? COPY_COST_BACKWARD_X : 0) + (dyInPlace ? 0 : COPY_COST_BACKWARD_DY);
+        const cost = ((copyX ? 1 : 0) + (dyInPlace ? 0 : 1)) * this.core.copyCost[1];
         const plan = this.plan(f.N, cost, xCopied ? ws.xShareFrom : 0);
         const arrays = jobArrays(f, xInPlace ? f.x : ws.xShare, ws.y, dyInPlace ? bound.dy : ws.dyShare, bound.dx, bound.dG, bound.dA);
         yield this.start(
@@ -582,6 +589,7 @@ export class SEThreads {
     Atomics.notify(ctl, CTL.gen);
     const sample = f.C * f.S;
     if (plan.copy) {
+      const t0 = performance.now();
       for (let k = 1; k < shares; k++) {
         const from = bounds[k] * sample;
         const n = (bounds[k + 1] - bounds[k]) * sample;
@@ -591,8 +599,10 @@ export class SEThreads {
         Atomics.add(ctl, CTL.released, 1);
         Atomics.notify(ctl, CTL.released);
       }
+      const t1 = performance.now();
       runShare(ctl, f, arrays, dy, dyOffset, 0, ws.scratch);
       Atomics.store(ctl, CTL.state, done(gen));
+      this.noteCopyCost(kind, t1 - t0, (f.N - bounds[1]) * ((copyX === null ? 0 : 1) + (copyDy === null ? 0 : 1)), performance.now() - t1, bounds[1]);
     }
     for (let k = 0; k < shares; k++) {
       if (Atomics.compareExchange(ctl, CTL.state + k, free(gen), claimed(gen)) !== free(gen)) continue;
@@ -600,6 +610,17 @@ export class SEThreads {
       Atomics.store(ctl, CTL.state + k, done(gen));
     }
     return { gen, shares, deadline: Date.now() + this.timeoutMs };
+  }
+
+  /**
+   * Updates the running average of the copy's cost (see INITIAL_COPY_COST) from one job: `copyMs`
+   * for `copied` sample-arrays, `computeMs` for this thread's `own` samples.
+   */
+  private noteCopyCost(kind: 0 | 1, copyMs: number, copied: number, computeMs: number, own: number): void {
+    if (copied <= 0 || own <= 0 || !(computeMs > 0)) return;
+    const measured = Math.min(1, Math.max(0.02, copyMs / copied / (computeMs / own)));
+    const c = this.core.copyCost;
+    c[kind] = 0.7 * c[kind] + 0.3 * measured;
   }
 
   /**
@@ -651,15 +672,26 @@ export class SEThreads {
     }
   }
 
-  /** Sends the job's arrays to the workers when any differs from what they hold. */
+  /** Points the workers at the job's arrays: a set they hold already, else a new set sent to them. */
   private postArrays(arrays: JobArrays): void {
     const core = this.core;
-    const last = core.posted;
-    if (last !== null && sameArrays(last, arrays)) return;
-    core.posted = arrays;
-    core.version++;
-    for (const p of core.ports) p.postMessage({ version: core.version, arrays });
-    Atomics.store(core.ctl, CTL.arrays, core.version);
+    const sets = core.posted;
+    let version = 0;
+    for (let i = 0; i < sets.length && version === 0; i++) {
+      if (sameArrays(sets[i].arrays, arrays)) {
+        version = sets[i].version;
+        if (i > 0) sets.unshift(sets.splice(i, 1)[0]);
+      }
+    }
+    if (version === 0) {
+      version = ++core.version;
+      sets.unshift({ version, arrays });
+      if (sets.length > ARRAY_SETS) sets.pop();
+      // The versions still held go with it: a worker keeps exactly those.
+      const message: ArraysMessage = { version, arrays, live: sets.map((t) => t.version) };
+      for (const p of core.ports) p.postMessage(message);
+    }
+    Atomics.store(core.ctl, CTL.arrays, version);
   }
 }
 
@@ -684,13 +716,20 @@ function signalChange(ctl: Int32Array, seen: number, ms: number): Promise<void> 
 }
 
 /**
- * The copy's time per sample relative to computing the sample, used to size this thread's share
- * when it copies the workers' samples (see SEThreads.plan): forward reads x twice and writes y, a
- * copy reads and writes x once; the backward's dy (and x) likewise against its two passes.
+ * The first guess of the copy's time per sample and array relative to computing the sample (a
+ * memcpy against a forward's or backward's passes over the sample); each job then measures it
+ * (SEThreads.start) and the pool keeps a running average per kind of job.
  */
-const COPY_COST_FORWARD = 0.6;
-const COPY_COST_BACKWARD_DY = 0.45;
-const COPY_COST_BACKWARD_X = 0.35;
+const INITIAL_COPY_COST = 0.15;
+
+/** An array set the workers hold, and its version. */
+interface PostedArrays {
+  version: number;
+  arrays: JobArrays;
+}
+
+/** How many array sets the workers hold at once. */
+const ARRAY_SETS = 4;
 
 /** How a job is split: share k is samples [bounds[k], bounds[k + 1]); the workers' first sample; whether they read copies. */
 interface SplitPlan {
@@ -706,18 +745,9 @@ interface SampleCopy {
   dst: Float32Array;
 }
 
-/** dst[d + i] = src[s + i] for i < n. */
+/** dst[d + i] = src[s + i] for i < n (TypedArray.prototype.set between views: a memory copy). */
 function copyRange(dst: Float32Array, d: number, src: Float32Array, s: number, n: number): void {
-  const e = d + n;
-  const o = s - d;
-  let i = d;
-  for (; i + 3 < e; i += 4) {
-    dst[i] = src[i + o];
-    dst[i + 1] = src[i + 1 + o];
-    dst[i + 2] = src[i + 2 + o];
-    dst[i + 3] = src[i + 3 + o];
-  }
-  for (; i < e; i++) dst[i] = src[i + o];
+  dst.set(src.subarray(s, s + n), d);
 }
 
 function jobArrays(

@@ -121,6 +121,29 @@ export interface JobArrays {
   dA: Float32Array | null;
 }
 
+/** A new array set for the workers: its version, and every version the pool still uses (a worker keeps exactly those). */
+export interface ArraysMessage {
+  version: number;
+  arrays: JobArrays;
+  live: number[];
+}
+
+/** A worker's copy of the array sets the pool uses, by version. */
+export class HeldArrays {
+  private readonly sets = new Map<number, JobArrays>();
+
+  /** Takes in a message from the pool. */
+  receive(m: ArraysMessage): void {
+    this.sets.set(m.version, m.arrays);
+    for (const v of [...this.sets.keys()]) if (!m.live.includes(v)) this.sets.delete(v);
+  }
+
+  /** The set of this version, if received. */
+  get(version: number): JobArrays | undefined {
+    return this.sets.get(version);
+  }
+}
+
 /** Writes the job's sizes and variant from a bound frame into the control block. */
 export function describeJob(ctl: Int32Array, kind: 0 | 1, f: SEFrame, dyOffset: number): void {
   ctl[CTL.kind] = kind;

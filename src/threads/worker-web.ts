@@ -1,5 +1,5 @@
 /** A worker of `se-kernels/threads` as a module Web Worker (dist/browser/se-kernels-threads-worker.js): work.ts with the web's waits and messages. */
-import { CTL, type JobArrays, type WorkerInit } from './protocol.js';
+import { CTL, HeldArrays, type ArraysMessage, type JobArrays, type WorkerInit } from './protocol.js';
 import { waitAsync } from './runtime.js';
 import { firstMessage, workerScope, type WebPort } from './web.js';
 import { runWorker } from './work.js';
@@ -11,14 +11,15 @@ void firstMessage(scope, () => {}).then((m) => start(m as WorkerInit));
 function start(init: WorkerInit): void {
   const port = init.port as WebPort;
   const ctl = new Int32Array(init.ctl);
-  let latest: { version: number; arrays: JobArrays } | null = null;
+  const held = new HeldArrays();
   let waiting: { version: number; resolve: (a: JobArrays) => void } | null = null;
   port.addEventListener('message', (e) => {
-    latest = e.data as { version: number; arrays: JobArrays };
-    if (waiting !== null && waiting.version === latest.version) {
+    held.receive(e.data as ArraysMessage);
+    const a = waiting === null ? undefined : held.get(waiting.version);
+    if (waiting !== null && a !== undefined) {
       const w = waiting;
       waiting = null;
-      w.resolve(latest.arrays);
+      w.resolve(a);
     }
   });
   port.start();
@@ -44,7 +45,8 @@ function start(init: WorkerInit): void {
       })();
     },
     arrays(version) {
-      if (latest !== null && latest.version === version) return latest.arrays;
+      const a = held.get(version);
+      if (a !== undefined) return a;
       return new Promise<JobArrays>((resolve) => {
         waiting = { version, resolve };
       });

@@ -1,13 +1,12 @@
 /** A worker of `se-kernels/threads` on node:worker_threads (Node, Bun, Deno): work.ts with this runtime's waits and messages. */
 import { parentPort, receiveMessageOnPort, workerData, type MessagePort } from 'node:worker_threads';
-import { CTL, type JobArrays, type WorkerInit } from './protocol.js';
+import { CTL, HeldArrays, type ArraysMessage, type WorkerInit } from './protocol.js';
 import { runWorker } from './work.js';
 
 const init = workerData as WorkerInit;
 const port = init.port as MessagePort;
 const ctl = new Int32Array(init.ctl);
-let arrays: JobArrays | null = null;
-let arraysSeen = 0;
+const held = new HeldArrays();
 
 void runWorker({
   ctl,
@@ -16,15 +15,14 @@ void runWorker({
   // Blocking is fine here: the messages this thread needs are received synchronously.
   waitJob: (seen) => void Atomics.wait(ctl, CTL.gen, seen),
   arrays(version) {
-    while (arraysSeen !== version) {
+    let a = held.get(version);
+    while (a === undefined) {
       const m = receiveMessageOnPort(port);
       if (m === undefined) throw new Error(`arrays version ${version} announced but not received`);
-      const msg = m.message as { version: number; arrays: JobArrays };
-      arrays = msg.arrays;
-      arraysSeen = msg.version;
+      held.receive(m.message as ArraysMessage);
+      a = held.get(version);
     }
-    if (arrays === null) throw new Error('a job before any arrays');
-    return arrays;
+    return a;
   },
   exit: (code) => process.exit(code),
   up: () => parentPort?.postMessage({ type: 'up' }),
