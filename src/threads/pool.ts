@@ -65,7 +65,7 @@ function currentRuntime(): Runtime {
 export interface SEThreadsOptions {
   /** Threads in all, the calling one included (default: the number of CPUs, at least 1; at most 64). 1 turns the split off. */
   threads?: number;
-  /** Inputs with fewer elements run on the calling thread only (default 2^20). */
+  /** Inputs with fewer elements run on the calling thread only (default 2^18: below it a job's start-up costs about what a second thread saves). */
   minElements?: number;
   /** How long a call waits for a worker's share before it fails with SEStateError and the pool closes, in ms (default 30000). */
   timeoutMs?: number;
@@ -78,6 +78,9 @@ export interface SEThreadsBuffers {
   /** Holds the call's state and results instead of the pool's own workspace (with worker threads, its buffers move to shared memory). */
   workspace?: SEWorkspace;
 }
+
+/** Default `minElements`. */
+const DEFAULT_MIN_ELEMENTS = 2 ** 18;
 
 const OPTION_KEYS: readonly string[] = ['threads', 'minElements', 'timeoutMs', 'workerResourceLimits'];
 const BUFFER_KEYS: readonly string[] = ['workspace'];
@@ -171,7 +174,7 @@ interface ReadOptions {
 function readOptions(rt: Runtime, options: unknown): ReadOptions {
   const fn = 'SEThreads';
   const auto = (): number => Math.min(MAX_SHARES, Math.max(1, rt.hardwareThreads()));
-  if (options === undefined) return { threads: auto(), minElements: 2 ** 20, timeoutMs: 30000, limits: undefined };
+  if (options === undefined) return { threads: auto(), minElements: DEFAULT_MIN_ELEMENTS, timeoutMs: 30000, limits: undefined };
   const o = checkKeys(fn, options, OPTION_KEYS, 'options');
   const threadsArg = o.threads;
   const minArg = o.minElements;
@@ -181,7 +184,7 @@ function readOptions(rt: Runtime, options: unknown): ReadOptions {
   if (typeof threads !== 'number' || !Number.isSafeInteger(threads) || threads < 1 || threads > MAX_SHARES) {
     throw new SEOptionError(`${fn}: options.threads must be an integer from 1 to ${MAX_SHARES} but is ${describeValue(threadsArg)}`);
   }
-  const minElements = minArg === undefined ? 2 ** 20 : minArg;
+  const minElements = minArg === undefined ? DEFAULT_MIN_ELEMENTS : minArg;
   if (typeof minElements !== 'number' || !(minElements >= 0)) {
     throw new SEOptionError(`${fn}: options.minElements must be a number >= 0 but is ${describeValue(minArg)}`);
   }

@@ -1,10 +1,11 @@
 /** A worker of `se-kernels/threads` as a module Web Worker (dist/browser/se-kernels-threads-worker.js): work.ts with the web's waits and messages. */
 import { CTL, HeldArrays, type ArraysMessage, type JobArrays, type WorkerInit } from './protocol.js';
-import { waitAsync } from './runtime.js';
 import { firstMessage, workerScope, type WebPort } from './web.js';
 import { runWorker } from './work.js';
 
 const scope = workerScope();
+/** How long an idle worker blocks before it lets its event loop run (messages), in ms. */
+const IDLE_SLICE_MS = 20;
 void firstMessage(scope, () => {}).then((m) => start(m as WorkerInit));
 
 /** Runs the worker once its init data has arrived. */
@@ -24,23 +25,21 @@ function start(init: WorkerInit): void {
   });
   port.start();
 
-  /** A macrotask later: lets messages in between short blocking waits (engines without Atomics.waitAsync). */
+  /** A macrotask later: lets messages in between short blocking waits. */
   const yieldToEvents = (): Promise<void> => new Promise((r) => setTimeout(r, 0));
 
   runWorker({
     ctl,
     message: new Uint8Array(init.message),
     index: init.index,
-    // Never blocking between jobs: the array sets arrive as messages, which need the event loop.
+    // Blocks (a worker may) in short waits, so that a job starts as soon as it is posted, and
+    // lets the event loop run between them: new array sets arrive as messages.
     waitJob(seen) {
-      if (waitAsync !== null) {
-        const r = waitAsync(ctl, CTL.gen, seen);
-        return typeof r.value === 'string' ? undefined : r.value.then(() => {});
-      }
+      if (Atomics.wait(ctl, CTL.gen, seen, IDLE_SLICE_MS) !== 'timed-out') return undefined;
       return (async () => {
-        while (Atomics.load(ctl, CTL.gen) === seen) {
-          Atomics.wait(ctl, CTL.gen, seen, 10);
+        for (;;) {
           await yieldToEvents();
+          if (Atomics.wait(ctl, CTL.gen, seen, IDLE_SLICE_MS) !== 'timed-out') return;
         }
       })();
     },
