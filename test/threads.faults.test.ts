@@ -30,7 +30,7 @@ interface Faults {
   closeDuringCall: string;
   nested: { inner: string; outerRight: boolean };
   options: Record<'nullOptions' | 'misspelt' | 'zero' | 'timeout', string>;
-  async: Record<'throwUncaught' | 'terminate' | 'exitInShare', { result: string; maxMs: number; after: string }> & {
+  async: Record<'throwUncaught' | 'terminate' | 'exitInShare' | 'throwUncaughtMessages', { result: string; maxMs: number; after: string }> & {
     slow: { error: string; ticksDuring: number; freshRight: boolean };
     closeDuringCall: string;
     nested: { second: string; sync: string; firstRight: boolean; after: boolean };
@@ -102,8 +102,9 @@ describe('se-kernels/threads under faults and misuse', () => {
     expect(r.nested.outerRight).toBe(true);
   });
 
-  const asyncFaults: [keyof Faults['async'] & ('throwUncaught' | 'terminate' | 'exitInShare'), RegExp][] = [
+  const asyncFaults: [keyof Faults['async'] & ('throwUncaught' | 'terminate' | 'exitInShare' | 'throwUncaughtMessages'), RegExp][] = [
     ['throwUncaught', /worker 1 threw: injected uncaught error/],
+    ['throwUncaughtMessages', /worker 1 threw: injected uncaught error/],
     ['terminate', /worker 1 exited with code 1/],
     ['exitInShare', /worker 1 exited with code 7/],
   ];

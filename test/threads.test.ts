@@ -13,7 +13,7 @@ import { LIBRARY_VERSION } from '../src/registry.js';
 const ROOT = resolve(__dirname, '..');
 
 interface ThreadsCheck {
-  cases: { shape: number[]; threaded: boolean; shared: boolean; copied: boolean; view: boolean; sharedBackward: boolean; copiedBackward: boolean; async: boolean }[];
+  cases: { shape: number[]; threaded: boolean; shared: boolean; copied: boolean; view: boolean; sharedBackward: boolean; copiedBackward: boolean; async: boolean; asyncMessages: boolean }[];
   pool: { threads: number; fallbackReason: string | null; oneThread: { threads: number; fallbackReason: string | null; blocking: boolean } };
   crossCopy: Record<'distinctCopies' | 'cjsWorkspaceInPool' | 'poolCacheInCjsBackward' | 'esmWorkspaceInCjs', boolean> & { otherVersion: string };
   errors: Record<string, string>;
@@ -50,6 +50,10 @@ describe('se-kernels/threads', () => {
 
   test('seForwardAsync / seBackwardAsync give the same bits as seForward / seBackward (x and dy in ordinary and in shared memory)', () => {
     expect(result.cases.map((c) => c.async)).toEqual([true, true, true, true]);
+  });
+
+  test('async calls woken by the workers\' messages (engines without Atomics.waitAsync) give the same bits', () => {
+    expect(result.cases.map((c) => c.asyncMessages)).toEqual([true, true, true, true]);
   });
 
   test('threads and fallbackReason: 2 and null with worker threads; threads: 1 is no fallback', () => {

@@ -2,7 +2,8 @@
  * Fault injection for the library's own tests (not part of the API, not exported by the package's
  * entries): tests import this module next to the pool's entry. `injectFault(pool, name, worker)`
  * arms a fault (see FAULT in protocol.ts) in a worker, or terminates it from its supervisor;
- * `workerShares(pool)` counts the shares the pool's workers have run.
+ * `workerShares(pool)` counts the shares the pool's workers have run; `useMessageSignals(pool)`
+ * makes its async calls wait as on engines without `Atomics.waitAsync`.
  * @internal
  */
 import { CTL, FAULT } from './protocol.js';
@@ -28,4 +29,9 @@ export function injectFault(pool: SEThreads, what: keyof typeof FAULT | 'termina
 /** How many shares the pool's workers have run. */
 export function workerShares(pool: SEThreads): number {
   return Atomics.load(coreOf(pool).ctl, CTL.workerShares);
+}
+
+/** Makes the pool's async calls wait for 'signal' messages, as on engines without `Atomics.waitAsync`. */
+export function useMessageSignals(pool: SEThreads): void {
+  coreOf(pool).useMessages = true;
 }

@@ -40,7 +40,14 @@ export const nodeRuntime: Runtime = {
   channel() {
     const { port1, port2 } = new MessageChannel();
     port1.unref();
-    return { local: port1, remote: port2 };
+    return {
+      local: port1,
+      remote: port2,
+      listen: (listener) => {
+        port1.on('message', listener);
+        port1.unref(); // a listener refs the port again
+      },
+    };
   },
   spawnRefused: (e) => `a worker thread could not be started (${e instanceof Error ? e.message : String(e)}); the pool computes on the calling thread`,
   startFailed: (what) => `worker threads could not start (${what}); the pool computes on the calling thread`,

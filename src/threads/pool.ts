@@ -116,6 +116,17 @@ class PoolCore {
   gen = 0;
   /** Resolves when every worker has started (or the pool fell back). */
   ready: Promise<void> = Promise.resolve();
+  /** Async calls wait for 'signal' messages instead of `Atomics.waitAsync` (engines without it; the library's own tests). */
+  useMessages = waitAsync === null;
+  /** What async calls waiting for a 'signal' message resolve. */
+  waiters: (() => void)[] = [];
+
+  /** Wakes every async call waiting for a message. */
+  wake(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const f of w) f();
+  }
 
   constructor(shared: boolean) {
     // Without worker threads the block is only read and written here: ordinary memory will do.
@@ -131,6 +142,7 @@ class PoolCore {
     Atomics.add(this.ctl, CTL.signal, 1);
     Atomics.notify(this.ctl, CTL.signal);
     for (const p of this.ports) p.close();
+    this.wake();
     const s = this.supervisor;
     this.supervisor = null;
     if (s !== null) {
@@ -249,9 +261,12 @@ export class SEThreads {
     const remote: unknown[] = [];
     try {
       for (let k = 0; k < workers; k++) {
-        const { local, remote: r } = rt.channel();
-        core.ports.push(local);
-        remote.push(r);
+        const ch = rt.channel();
+        ch.listen((m) => {
+          if (threadMessage(m).type === 'signal') core.wake();
+        });
+        core.ports.push(ch.local);
+        remote.push(ch.remote);
       }
       let up = false;
       let settle = (): void => {};
@@ -276,6 +291,8 @@ export class SEThreads {
               up = true;
               supervisor.unref();
               settle();
+            } else if (msg.type === 'signal') {
+              core.wake();
             } else if (msg.type === 'failed') {
               fail(msg.what ?? 'a worker failed');
             }
@@ -668,11 +685,43 @@ export class SEThreads {
   /** Awaits (without blocking, at most until the job's deadline) the workers' shares. */
   private async waitJobAsync(fn: string, job: Job): Promise<void> {
     const ctl = this.core.ctl;
-    for (;;) {
-      const seen = Atomics.load(ctl, CTL.signal);
-      if (this.jobDone(fn, job)) return;
-      await signalChange(ctl, seen, Math.max(1, Math.min(job.deadline - Date.now(), 1000)));
+    try {
+      for (;;) {
+        const seen = Atomics.load(ctl, CTL.signal);
+        if (this.jobDone(fn, job)) return;
+        await this.signalChange(seen, Math.max(1, Math.min(job.deadline - Date.now(), 1000)));
+      }
+    } finally {
+      Atomics.store(ctl, CTL.messageSignal, 0);
     }
+  }
+
+  /**
+   * Resolves when `ctl[CTL.signal]` moves from `seen`, or after `ms`: with `Atomics.waitAsync`, else
+   * on a 'signal' message from a worker or the supervisor (they send one while
+   * `ctl[CTL.messageSignal]` is 1). A timer bounds it either way (and keeps a Node process alive
+   * while a call is pending).
+   */
+  private signalChange(seen: number, ms: number): Promise<void> {
+    const core = this.core;
+    const ctl = core.ctl;
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(finish, ms);
+      function finish(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+      if (!core.useMessages && waitAsync !== null) {
+        const r = waitAsync(ctl, CTL.signal, seen, ms);
+        if (typeof r.value === 'string') finish();
+        else void r.value.then(finish);
+        return;
+      }
+      core.waiters.push(finish);
+      Atomics.store(ctl, CTL.messageSignal, 1);
+      // A signal between reading `seen` and raising the flag sent no message: look once more.
+      if (Atomics.load(ctl, CTL.signal) !== seen) finish();
+    });
   }
 
   /** Points the workers at the job's arrays: a set they hold already, else a new set sent to them. */
@@ -696,26 +745,6 @@ export class SEThreads {
     }
     Atomics.store(core.ctl, CTL.arrays, version);
   }
-}
-
-/**
- * Resolves when `ctl[CTL.signal]` moves from `seen` or after `ms`. With `Atomics.waitAsync`; a
- * timer bounds it either way (and keeps a Node process alive while a call is pending). Engines
- * without `Atomics.waitAsync` look again every 2 ms instead.
- */
-function signalChange(ctl: Int32Array, seen: number, ms: number): Promise<void> {
-  return new Promise<void>((resolve) => {
-    const timer = setTimeout(finish, waitAsync === null ? Math.min(ms, 2) : ms);
-    function finish(): void {
-      clearTimeout(timer);
-      resolve();
-    }
-    if (waitAsync !== null) {
-      const r = waitAsync(ctl, CTL.signal, seen, ms);
-      if (typeof r.value === 'string') finish();
-      else void r.value.then(finish);
-    }
-  });
 }
 
 /**

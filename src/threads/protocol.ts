@@ -60,10 +60,15 @@ export const CTL = {
   released: 22,
   /** Counts the shares the workers have run (the library's own tests check that workers take part). */
   workerShares: 23,
+  /**
+   * 1 while an async call waits on an engine without `Atomics.waitAsync`: whoever bumps `signal`
+   * (a worker, the supervisor) then also sends the pool a 'signal' message.
+   */
+  messageSignal: 24,
   /** MAX_SHARES + 1 sample bounds: share k is samples [bounds[k], bounds[k + 1]). */
-  bounds: 24,
+  bounds: 25,
   /** MAX_SHARES state words. */
-  state: 24 + MAX_SHARES + 1,
+  state: 25 + MAX_SHARES + 1,
 } as const;
 
 /** Length of the control block. */

@@ -29,6 +29,13 @@ export interface LocalPort {
   close(): void;
 }
 
+/** The pool's end of a channel to a worker, and how to hear the worker's messages on it (never keeping a process alive). */
+export interface PoolChannel {
+  local: LocalPort;
+  remote: unknown;
+  listen(listener: (m: unknown) => void): void;
+}
+
 /** The runtime as the calling thread (and the supervisor) sees it. */
 export interface Runtime {
   /** How many threads the hardware runs at once (the default pool size). */
@@ -40,7 +47,7 @@ export interface Runtime {
   /** Starts the supervisor or a worker with its first message (`init`, transferring `transfer`). */
   spawn(file: 'supervisor' | 'worker', init: unknown, transfer: unknown[], events: ThreadEvents, limits: unknown): SpawnedThread;
   /** A MessageChannel: the pool's end (never keeping a process alive) and the end to transfer. */
-  channel(): { local: LocalPort; remote: unknown };
+  channel(): PoolChannel;
   /** A sentence for a thread that could not be started (the exception `e`): why, and what to change. */
   spawnRefused(e: unknown): string;
   /** A sentence for threads that started but failed before they were up (`what` happened): why, and what to change. */

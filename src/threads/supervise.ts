@@ -42,6 +42,7 @@ export function supervise(rt: Runtime, init: SupervisorInit, parent: ParentLink)
     }
     Atomics.add(ctl, CTL.signal, 1);
     Atomics.notify(ctl, CTL.signal);
+    if (Atomics.load(ctl, CTL.messageSignal) === 1) parent.post({ type: 'signal' });
   };
 
   for (let k = 0; k < count; k++) {

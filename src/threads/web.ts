@@ -84,7 +84,14 @@ export const webRuntime: Runtime = {
     const MessageChannel = runtimeGlobal<ChannelConstructor>('MessageChannel');
     if (MessageChannel === undefined) throw new Error('MessageChannel is not defined in this context');
     const { port1, port2 } = new MessageChannel();
-    return { local: port1, remote: port2 };
+    return {
+      local: port1,
+      remote: port2,
+      listen: (listener) => {
+        port1.addEventListener('message', (e) => listener(e.data));
+        port1.start();
+      },
+    };
   },
   spawnRefused: (e) =>
     `a Web Worker could not be started (${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}); ` +

@@ -23,6 +23,8 @@ export interface WorkerIO {
   up(): void;
   /** The pool stopped: release what the thread holds. */
   stopped(): void;
+  /** Sends the pool a message (the 'signal' of a share's end, for engines without Atomics.waitAsync). */
+  tellPool(m: unknown): void;
 }
 
 /** Runs a worker until its pool stops. */
@@ -57,6 +59,7 @@ export async function runWorker(io: WorkerIO): Promise<void> {
   const signal = (): void => {
     Atomics.add(ctl, CTL.signal, 1);
     Atomics.notify(ctl, CTL.signal);
+    if (Atomics.load(ctl, CTL.messageSignal) === 1) io.tellPool({ type: 'signal' });
   };
 
   /** Runs claimed share k of job `gen` and signals its end (DONE, or FAILED with a message when it threw). */

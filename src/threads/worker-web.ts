@@ -59,6 +59,7 @@ function start(init: WorkerInit): void {
     },
     up: () => scope.postMessage({ type: 'up' }),
     stopped: () => port.close(),
+    tellPool: (m) => port.postMessage(m),
   }).catch((e: unknown) => {
     // An uncaught error, as the Worker's `error` event reports it (a rejection would not be).
     setTimeout(() => {

@@ -27,4 +27,5 @@ void runWorker({
   exit: (code) => process.exit(code),
   up: () => parentPort?.postMessage({ type: 'up' }),
   stopped: () => port.close(),
+  tellPool: (m) => port.postMessage(m),
 });
