@@ -30,6 +30,7 @@ interface Faults {
   closeDuringCall: string;
   nested: { inner: string; outerRight: boolean };
   options: Record<'nullOptions' | 'misspelt' | 'zero' | 'timeout', string>;
+  hangAtStart: { ms: number; threads: number; fallbackReason: string | null; right: boolean };
   async: Record<'throwUncaught' | 'terminate' | 'exitInShare' | 'throwUncaughtMessages', { result: string; maxMs: number; after: string }> & {
     slow: { error: string; ticksDuring: number; freshRight: boolean };
     closeDuringCall: string;
@@ -128,6 +129,13 @@ describe('se-kernels/threads under faults and misuse', () => {
     expect(r.async.nested.sync).toMatch(/^SEStateError: SEThreads\.seForward: the pool is in use by a SEThreads\.seForwardAsync/);
     expect(r.async.nested.firstRight).toBe(true);
     expect(r.async.nested.after).toBe(true);
+  });
+
+  test('workers that never come up: ready() resolves after a bounded wait, the pool falls back to the calling thread and says why; calls are right', () => {
+    expect(r.hangAtStart.threads).toBe(1);
+    expect(r.hangAtStart.fallbackReason).toMatch(/^worker threads could not start \(they were not up within 10000 ms\); the pool computes on the calling thread/);
+    expect(r.hangAtStart.ms).toBeLessThan(30000);
+    expect(r.hangAtStart.right).toBe(true);
   });
 
   test('constructor options are checked like every other entry', () => {

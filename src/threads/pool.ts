@@ -79,6 +79,9 @@ export interface SEThreadsBuffers {
   workspace?: SEWorkspace;
 }
 
+/** The least time workers are given to start before the pool gives up on them (see SEThreads.startThreads). */
+const STARTUP_MS = 10000;
+
 /** Default `minElements`. */
 const DEFAULT_MIN_ELEMENTS = 2 ** 18;
 
@@ -306,6 +309,13 @@ export class SEThreads {
       core.workers = workers;
       // Held (ref'd) until the workers are up, so that awaiting ready() keeps a Node process alive.
       supervisor.ref();
+      // Bounded like every wait: workers not up within timeoutMs (at least STARTUP_MS: a loaded
+      // machine starts threads slowly) are given up on, and the pool computes on this thread.
+      const limit = Math.max(this.timeoutMs, STARTUP_MS);
+      const startup = setTimeout(() => {
+        if (!up) fail(`they were not up within ${limit} ms`);
+      }, limit);
+      void core.ready.then(() => clearTimeout(startup));
     } catch (e) {
       core.fallBack(rt.spawnRefused(e));
       core.ready = Promise.resolve();

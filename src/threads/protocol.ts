@@ -91,6 +91,8 @@ export const FAULT = {
   outOfMemory: 5,
   /** Sleep 1 s after claiming a share (a slow worker). */
   slowShare: 6,
+  /** Never come up: block at start, before telling the supervisor (arm it right after the constructor). */
+  hangAtStart: 7,
 } as const;
 
 const GEN_MASK = 0x0fffffff;

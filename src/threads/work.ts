@@ -104,6 +104,7 @@ export async function runWorker(io: WorkerIO): Promise<void> {
     }
   };
 
+  if (takeFault(FAULT.hangAtStart) === FAULT.hangAtStart) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
   io.up();
   let seen = Atomics.load(ctl, CTL.gen);
   for (;;) {
