@@ -123,9 +123,9 @@ for (const rt of RUNTIMES) {
   if (tf.error) check(`${label}: test/fixtures/threads-faults.mjs runs`, false, tf.error);
   else {
     check(`${label}: threads-faults: stacked blocks, a network, outputs fed back`, f.stacked.forward && f.stacked.backward && f.network.a && f.network.b && f.network.y && f.fedBack && f.ordinaryBackward);
-    // Deno wakes a worker from Atomics.wait milliseconds after the notify (measured here: 1.5 to
-    // 4 ms, against microseconds in Node and Bun), so on the fixtures' small inputs the calling
-    // thread has taken every share by then: said, not failed (the results are right either way).
+    // Deno wakes a worker from Atomics.wait late (milliseconds rather than Node's and Bun's
+    // microseconds; docs/threads.md), so on the fixtures' small inputs the calling thread has taken
+    // every share by then: said, not failed (the results are right either way).
     const lateWaker = rt.name === 'deno';
     if (lateWaker && !(f.workerShares > 10)) console.log(`info ${label}: the worker ran ${f.workerShares} of the 80 small calls' shares (slow wake-up); the split still gives the same bits`);
     else check(`${label}: threads-faults: the workers take part (${f.workerShares} shares over 80 calls)`, f.workerShares > 10);
