@@ -237,6 +237,32 @@ try {
     check('tsc type-checks imports of se-kernels/browser, /browser/core and /browser/testing (strict NodeNext)', browserTsc.status === 0, browserTsc.status === 0 ? '' : `\n       ${tail(browserTsc.out, 10)}`);
   }
 
+  // se-kernels/threads from CommonJS: require() of the ESM entry (Node 20.19+ and 22.12+ load ES
+  // modules with require; older versions say ERR_REQUIRE_ESM: use await import()), with a
+  // workspace of the CommonJS core in the pool.
+  {
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    const script = [
+      "const { SEThreads } = require('se-kernels/threads');",
+      "const core = require('se-kernels/core');",
+      'const pool = new SEThreads({ threads: 2, minElements: 0 });',
+      'pool.ready().then(() => {',
+      '  const x = { data: new Float32Array(4 * 8 * 16).map((_, i) => Math.sin(i)), shape: [4, 8, 16] };',
+      '  const p = core.createSEParams({ channels: 8, hidden: 2, seed: 1 });',
+      '  const y = pool.seForward(x, p, undefined, { workspace: new core.SEWorkspace() }).y.data;',
+      '  const r = core.seForward(x, p).y.data;',
+      "  console.log(JSON.stringify({ threads: pool.threads, same: y.every((v, i) => Object.is(v, r[i])) }));",
+      '  pool.close();',
+      '});',
+    ].join('\n');
+    const r = run('node', ['-e', script], proj);
+    if (major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19)) {
+      check(`require('se-kernels/threads') from CommonJS (Node ${process.versions.node}): the pool works with a CommonJS workspace, same bits`, r.status === 0 && r.out.trim() === '{"threads":2,"same":true}', tail(r.out));
+    } else {
+      check(`require('se-kernels/threads') on Node ${process.versions.node} (before require of ES modules) fails with ERR_REQUIRE_ESM`, /ERR_REQUIRE_ESM/.test(r.out), tail(r.out));
+    }
+  }
+
   // A browser bundle from the installed package, by package name.
   try {
     const esbuild = await import('esbuild');
