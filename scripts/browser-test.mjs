@@ -27,8 +27,19 @@
 //     files' classes must keep their names (SEBlock.name === 'SEBlock', also minified);
 //  5. example.html, the page of docs/browsers.md (import map, inline module script, verbatim), runs in
 //     Chromium and its inline script runs in Node against dist/esm: the printed text must match.
+//  6. se-kernels/threads (dist/browser/se-kernels-threads.js and its worker files), pages served
+//     with `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy:
+//     require-corp` (the worker files too): crossOriginIsolated, async pool calls bit-identical
+//     to Node's one thread (inputs in ordinary and in shared memory), a workspace and cache of
+//     se-kernels-core.js accepted by the pool, sync calls refused on the main thread
+//     (SEBlockingError) and run in a Web Worker; faults (a worker's error event, a worker
+//     terminated, a share slower than timeoutMs, close() while a call awaits, a second call while
+//     one is pending) through a test bundle with the library's fault hooks; a page closed mid-call;
+//     the fallback without the headers and with a CSP refusing workers (threads 1,
+//     fallbackReason); and it prints the pool's speed against one thread on (8, 64, 56, 56).
 // Prints `browser: N passed, M failed` and exits non-zero on any failure. Installs nothing.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -38,7 +49,10 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PAGES = join(ROOT, 'scripts/browser');
 const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const CSP = "script-src 'self'";
-const DEADLINE_MS = 100_000; // the whole run, including Chromium start-up
+/** The two headers that make a page cross-origin isolated (SharedArrayBuffer, worker threads). */
+const ISOLATION = { 'cross-origin-opener-policy': 'same-origin', 'cross-origin-embedder-policy': 'require-corp' };
+const CSP_NO_WORKERS = "script-src 'self'; worker-src 'none'";
+const DEADLINE_MS = 240_000; // the whole run, including Chromium start-up
 const PAGE_TIMEOUT_MS = 30_000;
 
 let passed = 0;
@@ -227,6 +241,19 @@ try {
     files[`/app/${name}`] = { body: readFileSync(join(PAGES, name), 'utf8'), type: 'text/html; charset=utf-8', csp: name.startsWith('prebuilt-csp') };
   }
   files['/app/vendor/fast-check.js'] = { body: vendorFastCheck, type: 'text/javascript' };
+  // se-kernels/threads: isolated pages (and every script they start, workers included, served
+  // with the same headers), the fallback page without them, and a page whose CSP refuses workers.
+  for (const name of readdirSync(PREBUILT)) if (name.startsWith('se-kernels-threads')) files[`${INSTALLED}${name}`].iso = true;
+  const faultsBundle = await esbuild.build({ entryPoints: [join(PAGES, 'threads-faults-entry.mjs')], bundle: true, format: 'esm', platform: 'browser', target: 'es2020', write: false, logLevel: 'silent' });
+  files[`${INSTALLED}se-kernels-threads-faults.js`] = { body: faultsBundle.outputFiles[0].text, type: 'text/javascript', iso: true };
+  for (const name of ['threads-cases.mjs', 'threads-page.mjs', 'threads-worker-user.mjs', 'threads-fallback-page.mjs', 'threads-faults-page.mjs', 'threads-closing-page.mjs']) {
+    files[`/app/${name}`] = { body: readFileSync(join(PAGES, name), 'utf8'), type: 'text/javascript', iso: true };
+  }
+  for (const name of ['threads.html', 'threads-faults.html', 'threads-closing.html']) {
+    files[`/app/${name}`] = { body: readFileSync(join(PAGES, name), 'utf8'), type: 'text/html; charset=utf-8', iso: true };
+  }
+  files['/app/threads-fallback.html'] = { body: readFileSync(join(PAGES, 'threads-fallback.html'), 'utf8'), type: 'text/html; charset=utf-8' };
+  files['/app/threads-csp.html'] = { ...files['/app/threads-fallback.html'], iso: true, cspValue: CSP_NO_WORKERS };
   // The import-map page once more, mapping the minified files.
   const importMapPage = files['/app/prebuilt-importmap.html'].body;
   const importMapMin = importMapPage.replace(/(dist\/browser\/se-kernels(?:-core|-testing)?)\.js"/g, '$1.min.js"');
@@ -244,6 +271,8 @@ try {
     }
     const headers = { 'content-type': f.type, 'cache-control': 'no-store' };
     if (f.csp) headers['content-security-policy'] = CSP;
+    if (f.cspValue) headers['content-security-policy'] = f.cspValue;
+    if (f.iso) Object.assign(headers, ISOLATION);
     res.writeHead(200, headers).end(f.body);
   });
   await new Promise((r, j) => server.once('error', j).listen(0, '127.0.0.1', r));
@@ -431,6 +460,136 @@ try {
     check('docs/browsers.md page: prints what the same script prints in Node (dist/esm)', inNode !== undefined && shown === inNode, shown === inNode ? '' : `page:\n${shown}\nnode:\n${inNode}`);
   } catch (e) {
     check('docs/browsers.md page (example.html) loads and reports', false, e.message);
+  }
+
+  // ---- 6. se-kernels/threads -----------------------------------------------------------------
+  const { runSingle } = await import(pathToFileURL(join(PAGES, 'threads-cases.mjs')).href);
+  const single = runSingle(nodeCore);
+  const differing = (got, want) => {
+    if (!Array.isArray(got)) return [`no results: ${got}`];
+    const bad = [];
+    got.forEach((g, i) => {
+      const w = want[i % want.length];
+      for (const k of Object.keys(w)) if (g[k] !== w[k]) bad.push(`case ${i % want.length}${i >= want.length ? ' (shared inputs)' : ''} ${k}`);
+    });
+    return got.length === 0 ? ['none'] : bad;
+  };
+
+  // A page closed while its pool computes (before the other pages: they must not be affected).
+  try {
+    const page = await context.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/app/threads-closing.html`, { timeout: PAGE_TIMEOUT_MS });
+    await page.waitForFunction(() => window.__seResult?.started === true, null, { timeout: PAGE_TIMEOUT_MS });
+    await new Promise((r) => setTimeout(r, 150));
+    const t = Date.now();
+    await page.close({ runBeforeUnload: false });
+    check('threads: a page closed while its pool computes closes at once (the pages after it run as before)', errors.length === 0, `${Date.now() - t} ms${errors.length ? `; ${errors.join(' | ')}` : ''}`);
+  } catch (e) {
+    check('threads: closing page loads and closes', false, e.message);
+  }
+
+  try {
+    const { result, errors, headers } = await runPage('/app/threads.html');
+    const served = headers['cross-origin-opener-policy'] === 'same-origin' && headers['cross-origin-embedder-policy'] === 'require-corp';
+    check('threads page: served with COOP same-origin and COEP require-corp; crossOriginIsolated is true', served && result.isolated === true, `isolated ${result.isolated}`);
+    if (result.error) check('threads page runs', false, result.error);
+    check('threads page: the pool computes with 2 threads, fallbackReason null', result.threads === 2 && result.fallbackReason === null, `threads ${result.threads}, fallbackReason ${result.fallbackReason}`);
+    const bad = differing(result.async, single);
+    check("threads page: seForwardAsync/seBackwardAsync (x, dy in ordinary and in shared memory) bit-identical to Node's one thread", bad.length === 0, bad.join(', '));
+    check("threads page: a workspace made by se-kernels-core.js is accepted by the pool, the pool's cache by the core file's seBackward (same bits)", result.crossFile === true);
+    check('threads page: sync seForward on the main thread throws SEBlockingError pointing at seForwardAsync', result.syncOnMain?.typed === true && /seForwardAsync/.test(result.syncOnMain.error), result.syncOnMain?.error);
+    const w = result.inWorker ?? {};
+    const wbad = w.error ? [w.error] : differing(w.sync, single);
+    check("threads page: inside a Web Worker the sync seForward/seBackward run (2 threads) bit-identical to Node's", !w.error && w.threads === 2 && w.fallbackReason === null && wbad.length === 0, `threads ${w.threads}; ${wbad.join(', ')}`);
+    check('threads page: no page errors', errors.length === 0, errors.join(' | '));
+    if (result.speed) {
+      const sp = result.speed;
+      console.log(
+        `info browser pool speed, (8, 64, 56, 56) async forward + backward, x in ordinary memory, 2 threads (hardwareConcurrency ${sp.hardwareConcurrency}): ` +
+          `median of 9 paired ratios pool / one thread = ${sp.ratio.toFixed(2)} (medians ${sp.poolMs.toFixed(1)} ms vs ${sp.oneMs.toFixed(1)} ms; speedup ${(1 / sp.ratio).toFixed(2)}x; not asserted, the machine is shared)`,
+      );
+    }
+  } catch (e) {
+    check('threads page loads and reports', false, e.message);
+  }
+
+  try {
+    const { result, errors } = await runPage('/app/threads-faults.html');
+    if (result.error) check('threads faults page runs', false, result.error);
+    for (const [name, what] of [['throwUncaught', /worker 1 threw: .*injected uncaught error/], ['terminate', /worker 1 was terminated/]]) {
+      const f = result[name] ?? {};
+      check(`threads faults: ${name} -> the call rejects with SEStateError naming it, in well under the 20 s timeout; the pool is closed`, /^SEStateError: SEThreads\.seForwardAsync: /.test(f.outcome ?? '') && what.test(f.outcome) && f.maxMs < 10000 && what.test(f.closedReason ?? ''), `${f.outcome} (${Math.round(f.maxMs)} ms)`);
+    }
+    check('threads faults: a share slower than timeoutMs rejects the call with SEStateError', /^SEStateError: SEThreads\.seForwardAsync: a worker did not finish its share within 300 ms/.test(result.slow ?? ''), result.slow);
+    check('threads faults: close() while a call awaits its workers rejects it', /^SEStateError: SEThreads\.seForwardAsync: this pool is closed: it was closed by close\(\) \(during the call\)/.test(result.closeDuringCall ?? ''), result.closeDuringCall);
+    check('threads faults: a second call while one is pending is refused; the first is right', /^SEStateError: SEThreads\.seForwardAsync: the pool is in use/.test(result.nested?.second ?? '') && result.nested?.firstRight === true, result.nested?.second);
+    const unexpected = errors.filter((e) => !/injected uncaught error/.test(e));
+    check('threads faults page: no page errors besides the injected one', unexpected.length === 0, unexpected.join(' | '));
+  } catch (e) {
+    check('threads faults page loads and reports', false, e.message);
+  }
+
+  for (const [path, label, reason] of [
+    ['/app/threads-fallback.html', 'without COOP/COEP', /Cross-Origin-Opener-Policy: same-origin.*Cross-Origin-Embedder-Policy: require-corp/],
+    ['/app/threads-csp.html', `isolated, CSP ${CSP_NO_WORKERS}`, /worker-src 'self'/],
+  ]) {
+    try {
+      const { result, errors } = await runPage(path);
+      if (result.error) check(`threads fallback (${label}) runs`, false, result.error);
+      check(`threads fallback (${label}): no throw; threads 1, fallbackReason says why and what to change`, result.threads === 1 && reason.test(result.fallbackReason ?? ''), `isolated ${result.isolated}; threads ${result.threads}; ${result.fallbackReason}`);
+      const bad = differing(result.async, single);
+      check(`threads fallback (${label}): async results bit-identical to Node's`, bad.length === 0, `${result.async?.length} results; ${bad.join(', ')}`);
+      check(`threads fallback (${label}): sync call on the main thread throws SEBlockingError`, /^SEBlockingError: /.test(result.syncOnMain ?? ''), result.syncOnMain);
+      const unexpected = errors.filter((e) => !/Content Security Policy|worker/i.test(e));
+      check(`threads fallback (${label}): no page errors`, unexpected.length === 0, unexpected.join(' | '));
+    } catch (e) {
+      check(`threads fallback page (${label}) loads and reports`, false, e.message);
+    }
+  }
+
+  // docs/threads.md's page, verbatim, served by docs/threads.md's server (a child process) from a
+  // folder with se-kernels "installed" next to the page.
+  {
+    const dir = mkdtempSync(join(tmpdir(), 'se-kernels-serve-'));
+    let child = null;
+    try {
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(ROOT, join(dir, 'node_modules/se-kernels'), 'dir');
+      copyFileSync(join(PAGES, 'threads-example.html'), join(dir, 'index.html'));
+      copyFileSync(join(PAGES, 'threads-serve.mjs'), join(dir, 'serve.mjs'));
+      const port = await new Promise((r) => {
+        const probe = createServer().listen(0, '127.0.0.1', () => {
+          const p = probe.address().port;
+          probe.close(() => r(p));
+        });
+      });
+      child = spawn(process.execPath, ['serve.mjs'], { cwd: dir, env: { ...process.env, PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      await new Promise((r, j) => {
+        child.stdout.once('data', r);
+        child.once('exit', (code) => j(new Error(`serve.mjs exited with code ${code}`)));
+      });
+      const page = await context.newPage();
+      const errors = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      try {
+        const resp = await page.goto(`http://localhost:${port}/`, { timeout: PAGE_TIMEOUT_MS });
+        const h = resp === null ? {} : await resp.allHeaders();
+        await page.waitForFunction(() => document.querySelector('#out')?.textContent !== 'running...', null, { timeout: PAGE_TIMEOUT_MS });
+        const shown = await page.evaluate(() => document.querySelector('#out').textContent);
+        check("docs/threads.md's server sends COOP same-origin and COEP require-corp", h['cross-origin-opener-policy'] === 'same-origin' && h['cross-origin-embedder-policy'] === 'require-corp', JSON.stringify(h));
+        const ok = /^isolated: true, threads: 2$/m.test(shown) && /^fallback: none$/m.test(shown) && /bit-identical to one thread: true/.test(shown) && errors.length === 0;
+        check("docs/threads.md's page, served by it: isolated, 2 threads, no fallback, y bit-identical to one thread", ok, `${shown.replace(/\n/g, ' | ')}${errors.length ? `; errors: ${errors.join(' | ')}` : ''}`);
+      } finally {
+        await page.close().catch(() => {});
+      }
+    } catch (e) {
+      check("docs/threads.md's page and server run", false, e.message);
+    } finally {
+      child?.kill();
+      rmSync(dir, { recursive: true, force: true });
+    }
   }
 
   if (float64Diffs.length) {

@@ -15,7 +15,13 @@
 // other than its own path, works (relative imports would resolve elsewhere there). Two files on
 // one page are two copies of the library; its classes recognise each other's instances (the
 // Symbol.for brand), so the testing bundle's gradCheck drives either entry's tape ops.
-// `se-kernels/threads` (worker_threads) stays Node-only.
+//   dist/browser/se-kernels-threads.js  `se-kernels/threads` on Web Workers; it starts
+//                                       se-kernels-threads-supervisor.js, which starts
+//                                       se-kernels-threads-worker.js, each found next to it through
+//                                       `new URL('./file.js', import.meta.url)` (keep the three
+//                                       files together). It holds its own copy of the core; caches
+//                                       and workspaces of the other files are accepted (the
+//                                       instance registry on globalThis, src/registry.ts).
 //
 // Fails (exit 1) when a file would import anything, or the core files would hold any dependency
 // or `new Function`/eval.
@@ -35,6 +41,9 @@ const ENTRIES = {
   'se-kernels': 'dist/esm/index.js',
   'se-kernels-core': 'dist/esm/core.js',
   'se-kernels-testing': 'dist/esm/testing/index.js',
+  'se-kernels-threads': 'dist/esm/threads/browser.js',
+  'se-kernels-threads-supervisor': 'dist/esm/threads/supervisor-web.js',
+  'se-kernels-threads-worker': 'dist/esm/threads/worker-web.js',
 };
 
 function fail(message) {
@@ -98,9 +107,10 @@ for (const { minify, suffix } of [
     const inputs = Object.keys(output.inputs);
     if (output.imports.length) fail(`${file} would import ${output.imports.map((i) => i.path).join(', ')}`);
     const text = readFileSync(join(OUT, file), 'utf8');
-    if (name === 'se-kernels-core') {
+    if (name === 'se-kernels-core' || name.startsWith('se-kernels-threads')) {
       const deps = inputs.filter((p) => p.includes('node_modules/'));
       if (deps.length) fail(`${file} would hold third-party code: ${deps.join(', ')}`);
+      if (/\bnode:|worker_threads/.test(inputs.join(' '))) fail(`${file} would hold Node-only code: ${inputs.filter((p) => /node\.js|worker\.js|supervisor\.js/.test(p)).join(', ')}`);
       if (/\bnew Function\b|\beval\s*\(/.test(text)) fail(`${file} would hold new Function / eval`);
     }
     if (name === 'se-kernels' && !inputs.some((p) => p.includes('node_modules/ndarray/'))) fail(`${file} does not hold ndarray`);

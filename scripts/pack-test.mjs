@@ -241,6 +241,32 @@ try {
     check('tsc type-checks imports of se-kernels/browser, /browser/core and /browser/testing (strict NodeNext)', browserTsc.status === 0, browserTsc.status === 0 ? '' : `\n       ${tail(browserTsc.out, 10)}`);
   }
 
+  // se-kernels/threads from CommonJS: require() of the ESM entry (Node 20.19+ and 22.12+ load ES
+  // modules with require; older versions say ERR_REQUIRE_ESM: use await import()), with a
+  // workspace of the CommonJS core in the pool.
+  {
+    const [major, minor] = process.versions.node.split('.').map(Number);
+    const script = [
+      "const { SEThreads } = require('se-kernels/threads');",
+      "const core = require('se-kernels/core');",
+      'const pool = new SEThreads({ threads: 2, minElements: 0 });',
+      'pool.ready().then(() => {',
+      '  const x = { data: new Float32Array(4 * 8 * 16).map((_, i) => Math.sin(i)), shape: [4, 8, 16] };',
+      '  const p = core.createSEParams({ channels: 8, hidden: 2, seed: 1 });',
+      '  const y = pool.seForward(x, p, undefined, { workspace: new core.SEWorkspace() }).y.data;',
+      '  const r = core.seForward(x, p).y.data;',
+      "  console.log(JSON.stringify({ threads: pool.threads, same: y.every((v, i) => Object.is(v, r[i])) }));",
+      '  pool.close();',
+      '});',
+    ].join('\n');
+    const r = run('node', ['-e', script], proj);
+    if (major > 22 || (major === 22 && minor >= 12) || (major === 20 && minor >= 19)) {
+      check(`require('se-kernels/threads') from CommonJS (Node ${process.versions.node}): the pool works with a CommonJS workspace, same bits`, r.status === 0 && r.out.trim() === '{"threads":2,"same":true}', tail(r.out));
+    } else {
+      check(`require('se-kernels/threads') on Node ${process.versions.node} (before require of ES modules) fails with ERR_REQUIRE_ESM`, /ERR_REQUIRE_ESM/.test(r.out), tail(r.out));
+    }
+  }
+
   // A browser bundle from the installed package, by package name.
   try {
     const esbuild = await import('esbuild');
@@ -257,6 +283,25 @@ try {
       const evalFree = !/\bnew Function\b/.test(text);
       check(`esbuild bundles '${entry}' from the installed package for the browser${mustNotEval ? ' without new Function' : ''}`, b.errors.length === 0 && (!mustNotEval || evalFree), `${(text.length / 1024).toFixed(1)} KiB`);
     }
+    // se-kernels/threads through the `browser` condition: the prebuilt pool, its worker files
+    // referenced with new URL('./file.js', import.meta.url); the worker files are in the tarball.
+    const t = await esbuild.build({
+      stdin: { contents: "export { SEThreads } from 'se-kernels/threads';", resolveDir: proj, loader: 'js' },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      write: false,
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys(t.metafile.inputs);
+    const tText = t.outputFiles[0].text;
+    const workersShipped = ['se-kernels-threads-supervisor.js', 'se-kernels-threads-worker.js'].every((f) => existsSync(join(proj, 'node_modules/se-kernels/dist/browser', f)));
+    check(
+      "esbuild (platform browser) resolves 'se-kernels/threads' to dist/browser/se-kernels-threads.js, which finds its worker files by new URL(..., import.meta.url); they are in the tarball",
+      inputs.some((i) => i.endsWith('dist/browser/se-kernels-threads.js')) && !inputs.some((i) => i.includes('dist/esm/threads')) && tText.includes('new URL("./se-kernels-threads-supervisor.js", import.meta.url)') && workersShipped,
+      inputs.join(', '),
+    );
   } catch (e) {
     check('esbuild bundles the installed package', false, (e.errors ?? []).map((x) => x.text).join('; ') || e.message);
   }

@@ -78,6 +78,15 @@ export class SEStateError extends SEError {
 }
 
 /**
+ * A synchronous call where the thread may not block: `SEThreads.seForward` / `seBackward` on a
+ * browser page's main thread (use `seForwardAsync` / `seBackwardAsync` there). Exported by
+ * `se-kernels/threads`.
+ */
+export class SEBlockingError extends SEError {
+  static override readonly kind: string = 'SEBlockingError';
+}
+
+/**
  * The test behind `instanceof` for classes that must be recognised across copies of the package:
  * true for objects carrying the registered-symbol brand (`Symbol.for('se-kernels.<class>')`).
  * Never throws (false for a Proxy whose get trap throws).

@@ -30,6 +30,12 @@ interface Faults {
   closeDuringCall: string;
   nested: { inner: string; outerRight: boolean };
   options: Record<'nullOptions' | 'misspelt' | 'zero' | 'timeout', string>;
+  hangAtStart: { ms: number; threads: number; fallbackReason: string | null; right: boolean };
+  async: Record<'throwUncaught' | 'terminate' | 'exitInShare' | 'throwUncaughtMessages', { result: string; maxMs: number; after: string }> & {
+    slow: { error: string; ticksDuring: number; freshRight: boolean };
+    closeDuringCall: string;
+    nested: { second: string; sync: string; firstRight: boolean; after: boolean };
+  };
 }
 
 function run<T>(...args: string[]): T {
@@ -95,6 +101,41 @@ describe('se-kernels/threads under faults and misuse', () => {
     expect(r.closeDuringCall).toMatch(/^SEStateError: SEThreads\.seForward: this pool is closed: it was closed by close\(\)/);
     expect(r.nested.inner).toMatch(/^SEStateError: SEThreads\.seForward: the pool is in use by a SEThreads\.seForward that has not returned/);
     expect(r.nested.outerRight).toBe(true);
+  });
+
+  const asyncFaults: [keyof Faults['async'] & ('throwUncaught' | 'terminate' | 'exitInShare' | 'throwUncaughtMessages'), RegExp][] = [
+    ['throwUncaught', /worker 1 threw: injected uncaught error/],
+    ['throwUncaughtMessages', /worker 1 threw: injected uncaught error/],
+    ['terminate', /worker 1 exited with code 1/],
+    ['exitInShare', /worker 1 exited with code 7/],
+  ];
+  test.each(asyncFaults)('async calls: a worker fault (%s) rejects a call with SEStateError naming it, well before the timeout; the pool is then closed', (name, what) => {
+    const f = r.async[name];
+    expect(f.result).toMatch(/^SEStateError: SEThreads\.seForwardAsync: /);
+    expect(f.result).toMatch(what);
+    expect(f.maxMs).toBeLessThan(10000);
+    expect(f.after).toMatch(/^SEStateError: SEThreads\.seForwardAsync: this pool is closed: /);
+  });
+
+  test('async calls: a worker slower than timeoutMs rejects the call (timers keep firing meanwhile: the event loop is free); the workspace is right with a new pool', () => {
+    expect(r.async.slow.error).toMatch(/^SEStateError: SEThreads\.seForwardAsync: a worker did not finish its share within 300 ms; the pool is closed/);
+    expect(r.async.slow.ticksDuring).toBeGreaterThan(0);
+    expect(r.async.slow.freshRight).toBe(true);
+  });
+
+  test('async calls: close() while a call awaits its workers rejects it; a second call (async or sync) while one is pending is refused; the first is right', () => {
+    expect(r.async.closeDuringCall).toMatch(/^SEStateError: SEThreads\.seForwardAsync: this pool is closed: it was closed by close\(\) \(during the call\)/);
+    expect(r.async.nested.second).toMatch(/^SEStateError: SEThreads\.seForwardAsync: the pool is in use by a SEThreads\.seForwardAsync that has not returned/);
+    expect(r.async.nested.sync).toMatch(/^SEStateError: SEThreads\.seForward: the pool is in use by a SEThreads\.seForwardAsync/);
+    expect(r.async.nested.firstRight).toBe(true);
+    expect(r.async.nested.after).toBe(true);
+  });
+
+  test('workers that never come up: ready() resolves after a bounded wait, the pool falls back to the calling thread and says why; calls are right', () => {
+    expect(r.hangAtStart.threads).toBe(1);
+    expect(r.hangAtStart.fallbackReason).toMatch(/^worker threads could not start \(they were not up within 10000 ms\); the pool computes on the calling thread/);
+    expect(r.hangAtStart.ms).toBeLessThan(30000);
+    expect(r.hangAtStart.right).toBe(true);
   });
 
   test('constructor options are checked like every other entry', () => {

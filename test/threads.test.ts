@@ -5,13 +5,17 @@
  * squeeze; typed errors; unref'd workers never keep the process alive.
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { requireBuild } from './build.js';
+import { LIBRARY_VERSION } from '../src/registry.js';
 
 const ROOT = resolve(__dirname, '..');
 
 interface ThreadsCheck {
-  cases: { shape: number[]; threaded: boolean; shared: boolean; copied: boolean; view: boolean; sharedBackward: boolean; copiedBackward: boolean }[];
+  cases: { shape: number[]; threaded: boolean; shared: boolean; copied: boolean; view: boolean; sharedBackward: boolean; copiedBackward: boolean; async: boolean; asyncMessages: boolean }[];
+  pool: { threads: number; fallbackReason: string | null; oneThread: { threads: number; fallbackReason: string | null; blocking: boolean } };
+  crossCopy: Record<'distinctCopies' | 'cjsWorkspaceInPool' | 'poolCacheInCjsBackward' | 'esmWorkspaceInCjs', boolean> & { otherVersion: string };
   errors: Record<string, string>;
   readmeExample?: boolean;
 }
@@ -44,7 +48,25 @@ describe('se-kernels/threads', () => {
     }
   });
 
-  test("the README's Threads example runs", () => {
+  test('seForwardAsync / seBackwardAsync give the same bits as seForward / seBackward (x and dy in ordinary and in shared memory)', () => {
+    expect(result.cases.map((c) => c.async)).toEqual([true, true, true, true]);
+  });
+
+  test('async calls woken by the workers\' messages (engines without Atomics.waitAsync) give the same bits', () => {
+    expect(result.cases.map((c) => c.asyncMessages)).toEqual([true, true, true, true]);
+  });
+
+  test('threads and fallbackReason: 2 and null with worker threads; threads: 1 is no fallback', () => {
+    expect(result.pool).toEqual({ threads: 2, fallbackReason: null, oneThread: { threads: 1, fallbackReason: null, blocking: true } });
+  });
+
+  test("workspaces and caches cross the package's ESM and CommonJS copies (one registry on globalThis); another version's are refused, naming both", () => {
+    const { otherVersion, ...rest } = result.crossCopy;
+    expect(rest).toEqual({ distinctCopies: true, cjsWorkspaceInPool: true, poolCacheInCjsBackward: true, esmWorkspaceInCjs: true });
+    expect(otherVersion).toMatch(/^SETypeError: SEThreads\.seForward: buffers\.workspace must be an SEWorkspace .* but got a SEWorkspace made by se-kernels 9\.9\.9, while this is se-kernels 0\.1\.0/);
+  });
+
+  test("docs/threads.md's Node example runs (sync and async calls, bit-identical)", () => {
     expect(result.readmeExample).toBe(true);
   });
 
@@ -58,4 +80,9 @@ describe('se-kernels/threads', () => {
     const r = run('--no-close'); // execFileSync would time out if the process hung
     expect(r.cases.every((c) => c.shared)).toBe(true);
   });
+});
+
+test("the instance registry's library version is package.json's (another version's objects are refused by it)", () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+  expect(LIBRARY_VERSION).toBe(pkg.version);
 });

@@ -262,6 +262,44 @@ export function backwardResult(r: SEBackwardResult, ws: SEWorkspace, cache: SECa
 }
 
 /**
+ * The steps of one backward before its sample loops run, for `seBackward` and
+ * `se-kernels/threads` alike: reads dy and checks it, the cache ({@link planBackward}) and the
+ * caller's outputs ({@link checkBackwardOutputs}, into `ws.outputs`); `check` (the pool's) runs
+ * then, before any buffer is written, and may throw; then picks the buffers into `ws.bound`
+ * ({@link bindBackward}). Returns the cache. Run the sample loops on `ws.bound`, then
+ * {@link endBackward}.
+ * @internal
+ */
+export function beginBackward(
+  fn: string,
+  ws: SEWorkspace,
+  dy: unknown,
+  cacheArg: unknown,
+  dx: unknown,
+  dw1: unknown,
+  db1: unknown,
+  dw2: unknown,
+  db2: unknown,
+  check: ((cache: SECache) => void) | null,
+): SECache {
+  const c = planBackward(fn, ws, dy, cacheArg);
+  const outs = checkBackwardOutputs(fn, ws, c, dx, dw1, db1, dw2, db2, ws.outputs);
+  if (check !== null) check(c);
+  bindBackward(fn, ws, c, outs, ws.bound);
+  return c;
+}
+
+/**
+ * The step after a backward's sample loops: the weight gradients summed over the batch
+ * ({@link finishBackward}) and the result tensors in `r`.
+ * @internal
+ */
+export function endBackward(fn: string, ws: SEWorkspace, cache: SECache, r: SEBackwardResult): SEBackwardResult {
+  finishBackward(fn, ws, cache, ws.outputs, ws.bound);
+  return backwardResult(r, ws, cache, ws.bound.dx);
+}
+
+/**
  * Runs an SE block backward from the gradient of its output.
  * @param dy gradient of y, the shape of the forward's x (any strided view)
  * @param cache the cache returned by the matching `seForward` (see {@link SECache} for its rules)
@@ -289,14 +327,10 @@ export function seBackwardAs(fn: string, dy: FloatTensor, cache: SECache, buffer
   const ws = wsArg === undefined ? null : acquireWorkspace(fn, wsArg);
   try {
     const own = ws ?? new SEWorkspace();
-    const c = planBackward(fn, own, dy, cache);
-    const outs = checkBackwardOutputs(fn, own, c, dxArg, dw1Arg, db1Arg, dw2Arg, db2Arg, own.outputs);
-    const bound = bindBackward(fn, own, c, outs, own.bound);
-    const f = c.frame;
-    backwardSamples(f, bound.dy, bound.dyOffset, bound.dx, bound.dG, bound.dA, 0, f.N, own.scratch);
-    finishBackward(fn, own, c, outs, bound);
-    const r = ws === null ? newBackwardResult() : ws.backwardResult;
-    return backwardResult(r, own, c, bound.dx);
+    const c = beginBackward(fn, own, dy, cache, dxArg, dw1Arg, db1Arg, dw2Arg, db2Arg, null);
+    const b = own.bound;
+    backwardSamples(c.frame, b.dy, b.dyOffset, b.dx, b.dG, b.dA, 0, c.frame.N, own.scratch);
+    return endBackward(fn, own, c, ws === null ? newBackwardResult() : ws.backwardResult);
   } finally {
     releaseWorkspace(ws);
   }

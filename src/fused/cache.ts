@@ -3,16 +3,17 @@
  * ({@link recordForward}) and checked in one place ({@link checkCacheArgument}, {@link checkCache}), for `seForward` and
  * `se-kernels/threads` alike.
  */
-import { SEStateError, SETypeError, describeValue, hasBrand } from '../errors.js';
+import { SEStateError, SETypeError, hasBrand } from '../errors.js';
 import { DEFAULT_SE_OPTIONS, type ResolvedSEOptions } from '../options.js';
 import { sampleFingerprint, type PlainTensor } from '../tensor.js';
 import { EMPTY_F32, SEFrame } from './frame.js';
+import { InstanceRegistry } from '../registry.js';
 import type { SEWorkspace } from './workspace.js';
 
 const CACHE = Symbol.for('se-kernels.SECache');
 
 /** Every cache this copy of the library made: how a cache argument is recognised without reading it (a Proxy of one is not one). */
-const CACHES = new WeakSet<object>();
+const CACHES = new InstanceRegistry('SECache');
 
 /**
  * What `seForward` saves for `seBackward`. Opaque: read `shape` and `options` if you like, pass it
@@ -149,15 +150,12 @@ export function recordForward(
  * @internal
  */
 export function checkCacheArgument(fn: string, cache: unknown): SECache {
-  if (typeof cache === 'object' && cache !== null && CACHES.has(cache)) {
+  if (CACHES.has(cache)) {
     const c = cache as SECache;
     if (c.filled) return c;
     throw new SEStateError(`${fn}: this cache was never filled: its seForward failed or has not finished`);
   }
-  throw new SETypeError(
-    `${fn}: cache must be the cache returned by seForward (the object itself: not a copy, a Proxy of it, ` +
-      `or one made by another copy of se-kernels) but got ${describeValue(cache)}`,
-  );
+  throw new SETypeError(`${fn}: ${CACHES.refusal(cache, 'cache must be the cache returned by seForward (the object itself: not a copy or a Proxy of it)')}`);
 }
 
 /**

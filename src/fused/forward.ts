@@ -9,7 +9,7 @@ import { resolveSEOptions, type ResolvedSEOptions, type SEOptions } from '../opt
 import type { SEParams } from '../params.js';
 import { gatherDense, rowMajorStrides, type FloatTensor, type PlainTensor } from '../tensor.js';
 import { checkKeys, checkChannels, checkOutput } from './arguments.js';
-import { recordForward } from './cache.js';
+import { recordForward, type SECache } from './cache.js';
 import type { SEFrame } from './frame.js';
 import { forwardSamples } from './samples.js';
 import { acquireWorkspace, emptyPlain, isShared, overlaps, releaseWorkspace, SEWorkspace, type SEForwardResult } from './workspace.js';
@@ -135,6 +135,44 @@ function sharedCopy(ws: SEWorkspace, fn: string, which: 'w1' | 'b1' | 'w2' | 'b2
   return dst;
 }
 
+/**
+ * The steps of one forward before its sample loops run, for `seForward` and `se-kernels/threads`
+ * alike: reads and checks every argument into `ws` ({@link planForward},
+ * {@link checkForwardOutput}), then points `cache.frame` at the buffers ({@link bindForward}) and
+ * returns y. `split` (the pool's) runs after every argument is read and checked and before any
+ * buffer is written: it may throw, and says whether the samples will be split over threads (the
+ * parameters then go to shared memory). Run the sample loops on `cache.frame`, then
+ * {@link endForward}.
+ * @internal
+ */
+export function beginForward(
+  fn: string,
+  ws: SEWorkspace,
+  x: unknown,
+  params: unknown,
+  options: unknown,
+  yArg: unknown,
+  cache: SECache,
+  split: ((ws: SEWorkspace) => boolean) | null,
+): Float32Array {
+  const opts = planForward(fn, ws, x, params, options);
+  const yOut = checkForwardOutput(fn, ws, yArg);
+  const share = split === null ? false : split(ws);
+  cache.filled = false;
+  cache.opts = opts;
+  return bindForward(fn, ws, opts, cache.frame, yOut, share);
+}
+
+/**
+ * The step after a forward's sample loops: fills `cache` (whose frame {@link beginForward} bound
+ * on `ws`) for the backward, tied to `owner` (the workspace holding its buffers, or null).
+ * @internal
+ */
+export function endForward(ws: SEWorkspace, cache: SECache, owner: SEWorkspace | null): void {
+  const ps = ws.pSnap;
+  recordForward(cache, cache.frame, ws.xSnap.shape, cache.opts, ps.w1, ps.b1, ps.w2, ps.b2, owner);
+}
+
 /** Points a reusable PlainTensor at a dense row-major buffer (its shape arrays are replaced only when the shape changes). @internal */
 export function setPlain(t: PlainTensor, data: Float32Array, shape: readonly number[]): PlainTensor {
   let same = t.shape.length === shape.length;
@@ -188,15 +226,10 @@ export function seForwardAs(fn: string, x: FloatTensor, params: SEParams, option
   const ws = wsArg === undefined ? null : acquireWorkspace(fn, wsArg);
   try {
     const own = ws ?? new SEWorkspace();
-    const opts = planForward(fn, own, x, params, options);
-    const yOut = checkForwardOutput(fn, own, yArg);
     const cache = own.cache;
-    cache.filled = false;
-    const f = cache.frame;
-    const y = bindForward(fn, own, opts, f, yOut);
-    forwardSamples(f, y, 0, f.N, own.scratch);
-    const ps = own.pSnap;
-    recordForward(cache, f, own.xSnap.shape, opts, ps.w1, ps.b1, ps.w2, ps.b2, ws);
+    const y = beginForward(fn, own, x, params, options, yArg, cache, null);
+    forwardSamples(cache.frame, y, 0, cache.frame.N, own.scratch);
+    endForward(own, cache, ws);
     if (ws === null) return { y: setPlain(emptyPlain(), y, cache.xShape), cache };
     setPlain(ws.forwardResult.y, y, cache.xShape);
     return ws.forwardResult;

@@ -3,3 +3,13 @@ export { SECache } from './cache.js';
 export { seBackward, type SEBackwardBuffers } from './backward.js';
 export { seForward, type SEForwardBuffers } from './forward.js';
 export { SEWorkspace, type SEBackwardResult, type SEForwardResult } from './workspace.js';
+
+// The steps `se-kernels/threads` drives (not part of the public API): the same begin -> sample
+// loops over a range -> end sequence `seForward` / `seBackward` run, so the pool holds no copy of
+// it. @internal
+export { checkKeys } from './arguments.js';
+export { beginBackward, endBackward, newBackwardResult } from './backward.js';
+export { beginForward, endForward } from './forward.js';
+export { SEFrame, SEScratch } from './frame.js';
+export { backwardSamples, forwardSamples } from './samples.js';
+export { acquireWorkspace, isShared, releaseWorkspace } from './workspace.js';

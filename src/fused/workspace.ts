@@ -2,17 +2,18 @@
  * SEWorkspace: every buffer, snapshot and result object of the fused SE block, kept between calls
  * so that calls in steady state (same shapes) allocate nothing.
  */
-import { SEShapeError, SEStateError, SETypeError, describeValue, hasBrand } from '../errors.js';
+import { SEShapeError, SEStateError, SETypeError, hasBrand } from '../errors.js';
 import { ParamsSnapshot } from '../params.js';
 import { typedArrayLength, viewBuffer, viewByteOffset } from '../intrinsics.js';
 import { allocFloat32, TensorSnapshot, type PlainTensor } from '../tensor.js';
+import { InstanceRegistry } from '../registry.js';
 import { SECache } from './cache.js';
 import { BackwardOutputs, BoundBackward, EMPTY_F32, SEScratch } from './frame.js';
 
 const WORKSPACE = Symbol.for('se-kernels.SEWorkspace');
 
-/** Every workspace of this copy of the library: how an argument is recognised without reading it (a Proxy of one is not one). */
-const WORKSPACES = new WeakSet<object>();
+/** Every workspace of any copy of this version of the library in this realm: how an argument is recognised without reading it (a Proxy of one is not one). */
+const WORKSPACES = new InstanceRegistry('SEWorkspace');
 const EMPTY_I32 = new Int32Array(0);
 
 /** Result of the core `seForward`: y as a plain dense tensor, and the cache for backward. */
@@ -159,9 +160,9 @@ function sharedFloat32(fn: string, what: string, n: number): Float32Array {
   }
 }
 
-/** True for a workspace made by this copy of the library (found by identity: no property is read). */
+/** True for a workspace made by a copy of this version of the library (found by identity: no property is read). */
 function isOwnWorkspace(v: unknown): v is SEWorkspace {
-  return typeof v === 'object' && v !== null && WORKSPACES.has(v);
+  return WORKSPACES.has(v);
 }
 
 /**
@@ -171,9 +172,7 @@ function isOwnWorkspace(v: unknown): v is SEWorkspace {
  */
 export function acquireWorkspace(fn: string, ws: unknown): SEWorkspace {
   if (!isOwnWorkspace(ws)) {
-    throw new SETypeError(
-      `${fn}: buffers.workspace must be an SEWorkspace (the object itself: not a Proxy of one, nor one made by another copy of se-kernels) but got ${describeValue(ws)}`,
-    );
+    throw new SETypeError(`${fn}: ${WORKSPACES.refusal(ws, 'buffers.workspace must be an SEWorkspace (the object itself: not a Proxy of one)')}`);
   }
   if (ws.busy !== null) {
     throw new SEStateError(

@@ -18,8 +18,7 @@
  * calling thread also does the copying.
  */
 import { SE_ACTIVATIONS, SE_GATES, SE_LAYOUTS, SE_SQUEEZES } from '../options.js';
-import type { SEFrame, SEScratch } from '../fused/frame.js';
-import { backwardSamples, forwardSamples } from '../fused/samples.js';
+import { backwardSamples, forwardSamples, type SEFrame, type SEScratch } from '../fused/index.js';
 
 /** The most shares a job has (and the most threads a pool has). */
 export const MAX_SHARES = 64;
@@ -61,10 +60,15 @@ export const CTL = {
   released: 22,
   /** Counts the shares the workers have run (the library's own tests check that workers take part). */
   workerShares: 23,
+  /**
+   * 1 while an async call waits on an engine without `Atomics.waitAsync`: whoever bumps `signal`
+   * (a worker, the supervisor) then also sends the pool a 'signal' message.
+   */
+  messageSignal: 24,
   /** MAX_SHARES + 1 sample bounds: share k is samples [bounds[k], bounds[k + 1]). */
-  bounds: 24,
+  bounds: 25,
   /** MAX_SHARES state words. */
-  state: 24 + MAX_SHARES + 1,
+  state: 25 + MAX_SHARES + 1,
 } as const;
 
 /** Length of the control block. */
@@ -72,12 +76,12 @@ export const CTL_LENGTH = CTL.state + MAX_SHARES;
 /** Bytes of the message block (fault and failure descriptions, UTF-8). */
 export const MESSAGE_BYTES = 2048;
 
-/** Faults a test can inject into a worker (`SEThreads[INJECT_FAULT]`). @internal */
+/** Faults a test can inject into a worker (`injectFault` in faults.ts). @internal */
 export const FAULT = {
   none: 0,
-  /** `process.exit(7)` at the start of the next job, before claiming anything. */
+  /** The worker exits (code 7) at the start of the next job, before claiming anything. */
   exitIdle: 1,
-  /** `process.exit(7)` after claiming a share of the next job. */
+  /** The worker exits (code 7) after claiming a share of the next job. */
   exitInShare: 2,
   /** Throw inside a claimed share (the share fails; the worker lives). */
   throwInShare: 3,
@@ -87,6 +91,8 @@ export const FAULT = {
   outOfMemory: 5,
   /** Sleep 1 s after claiming a share (a slow worker). */
   slowShare: 6,
+  /** Never come up: block at start, before telling the supervisor (arm it right after the constructor). */
+  hangAtStart: 7,
 } as const;
 
 const GEN_MASK = 0x0fffffff;
@@ -120,6 +126,29 @@ export interface JobArrays {
   dx: Float32Array | null;
   dG: Float32Array | null;
   dA: Float32Array | null;
+}
+
+/** A new array set for the workers: its version, and every version the pool still uses (a worker keeps exactly those). */
+export interface ArraysMessage {
+  version: number;
+  arrays: JobArrays;
+  live: number[];
+}
+
+/** A worker's copy of the array sets the pool uses, by version. */
+export class HeldArrays {
+  private readonly sets = new Map<number, JobArrays>();
+
+  /** Takes in a message from the pool. */
+  receive(m: ArraysMessage): void {
+    this.sets.set(m.version, m.arrays);
+    for (const v of [...this.sets.keys()]) if (!m.live.includes(v)) this.sets.delete(v);
+  }
+
+  /** The set of this version, if received. */
+  get(version: number): JobArrays | undefined {
+    return this.sets.get(version);
+  }
 }
 
 /** Writes the job's sizes and variant from a bound frame into the control block. */
@@ -180,10 +209,48 @@ export function runShare(ctl: Int32Array, f: SEFrame, arrays: JobArrays, dy: Flo
   }
 }
 
+/** What a pool sends its supervisor thread when starting it (the control and message blocks, one port per worker). */
+export interface SupervisorInit {
+  ctl: SharedArrayBuffer;
+  message: SharedArrayBuffer;
+  ports: unknown[];
+  resourceLimits: unknown;
+}
+
+/** What the supervisor sends each worker when starting it: the two blocks, its port for array sets, its index. */
+export interface WorkerInit {
+  ctl: SharedArrayBuffer;
+  message: SharedArrayBuffer;
+  port: unknown;
+  index: number;
+}
+
+/** A message between a pool, its supervisor and its workers (`type` first; the other fields by type). */
+export interface ThreadMessage {
+  /** 'up' (a worker started), 'ready' (all did), 'failed' (one could not start), 'exited', 'stop', 'terminate'. */
+  type: string;
+  index?: number;
+  what?: string;
+}
+
+/** Reads a message's type and fields without trusting its shape. */
+export function threadMessage(m: unknown): ThreadMessage {
+  if (typeof m !== 'object' || m === null) return { type: '' };
+  const o = m as Record<string, unknown>;
+  return {
+    type: typeof o.type === 'string' ? o.type : '',
+    index: typeof o.index === 'number' ? o.index : undefined,
+    what: typeof o.what === 'string' ? o.what : undefined,
+  };
+}
+
 /** Writes a message (UTF-8, cut to the block) for the calling thread to read. */
 export function writeMessage(ctl: Int32Array, block: Uint8Array, text: string): void {
-  const { written } = new TextEncoder().encodeInto(text.length > 1000 ? text.slice(0, 1000) + '...' : text, block);
-  Atomics.store(ctl, CTL.messageLength, written ?? 0);
+  // Encoded apart, then copied: browsers refuse TextEncoder.encodeInto on shared memory.
+  const bytes = new TextEncoder().encode(text.length > 1000 ? text.slice(0, 1000) + '...' : text);
+  const n = Math.min(bytes.length, block.length);
+  block.set(bytes.subarray(0, n));
+  Atomics.store(ctl, CTL.messageLength, n);
 }
 
 /** Reads the message block. */
