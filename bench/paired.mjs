@@ -21,14 +21,14 @@ import { fileURLToPath } from 'node:url';
 import { SHAPES, WORKLOADS, selectCases } from './lib/cases.mjs';
 import { closeWorkers } from './lib/isolate.mjs';
 import { buildA, buildB, testing } from './lib/library.mjs';
-import { collectGarbage, hasGc } from './lib/measure.mjs';
+import { collectGarbage, disableGc, hasGc } from './lib/measure.mjs';
 import { PAIR_MODES, pairStats, timePaired } from './lib/paired.mjs';
 import { checkForwardAgainstTesting, reference } from './lib/reference.mjs';
 import { buildLine, fmtMs, fmtRatio, machine, mdTable, otherLoadMeter } from './lib/report.mjs';
 import { systemsOf } from './systems/se-kernels.mjs';
 
 // ---------------------------------------------------------------------------------------- options
-const USAGE = `usage: bench/run --paired=A,B [--paired=C,D ...] | --preset=NAME  [--cases=LIST] [--quick] [--pairs=N] [--pool-api=auto|sync|async] [--out=FILE]
+const USAGE = `usage: bench/run --paired=A,B [--paired=C,D ...] | --preset=NAME  [--cases=LIST] [--quick] [--pairs=N] [--pool-api=auto|sync|async] [--no-gc] [--out=FILE]
   --paired=A,B     time system B against system A in alternating pairs; ratio = B / A. A system is an id
                    (bench/run --list shows them), with or without its pass: "se-kernels+ws" pairs both
                    passes, "se-kernels+ws/fwd" only the forward; "@B" after an id names SE_KERNELS_DIST_B's build
@@ -42,6 +42,8 @@ const USAGE = `usage: bench/run --paired=A,B [--paired=C,D ...] | --preset=NAME 
   --quick          ${PAIR_MODES.quick.minPairs}+ pairs, ${PAIR_MODES.quick.budgetMs} ms per pairing (a smoke run, not for numbers)
                    instead of ${PAIR_MODES.full.minPairs}+ pairs and ${PAIR_MODES.full.budgetMs} ms (the default)
   --pairs=N        exactly N pairs per pairing (instead of the time budget)
+  --no-gc          no full GC before each timed batch: calls run back to back, as in a network's steady
+                   state (with the GC, a pool's call after the idle moment pays a worker's wake-up)
   --pool-api=...   how SEThreads is called: auto (default: await seForwardAsync / seBackwardAsync when the
                    build has them, else the synchronous calls), sync, async
   --list           list the systems and exit
@@ -53,7 +55,7 @@ if (args.includes('--help') || args.includes('-h')) {
   process.exit(0);
 }
 for (const a of args) {
-  if (!/^--(quick|full|list|paired=.+|preset=(issue16|ab)|cases=.+|shapes=.+|pairs=\d+|pool-api=(auto|sync|async)|out=.+)$/.test(a)) {
+  if (!/^--(quick|full|list|paired=.+|preset=(issue16|ab)|cases=.+|shapes=.+|pairs=\d+|pool-api=(auto|sync|async)|no-gc|out=.+)$/.test(a)) {
     console.error(`bench: unknown argument ${a}\n${USAGE}`);
     process.exit(2);
   }
@@ -61,6 +63,7 @@ for (const a of args) {
 /** @param {string} name */
 const opt = (name) => args.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const modeName = args.includes('--quick') ? 'quick' : 'full';
+if (args.includes('--no-gc')) disableGc();
 const fixedPairs = opt('pairs') === undefined ? null : Number(opt('pairs'));
 const cfg = fixedPairs === null ? PAIR_MODES[modeName] : { ...PAIR_MODES[modeName], minPairs: fixedPairs, maxPairs: fixedPairs, budgetMs: 0 };
 const poolApi = /** @type {import('./systems/se-kernels.mjs').PoolApi} */ (opt('pool-api') ?? 'auto');
@@ -350,7 +353,7 @@ for (const [tag, d] of Object.entries(pools)) {
 md.push(
   `Each ratio is B / A: the median of the per-pair ratios, with the 25th–75th percentile and the min–max of the per-pair ratios, the 95 % interval of that median (order statistics) and the number of pairs. ` +
     `A pair is one timed batch of A and one of B back to back (the order alternating AB, BA), after a warm-up of both and a check of every output against the float64 reference; ` +
-    `a batch is ${cfg.batchMs} ms or more of back-to-back calls (1 call for a slow system), a full GC before each batch${hasGc ? '' : ' (NOT here: node runs without --expose-gc)'}; ` +
+    `a batch is ${cfg.batchMs} ms or more of back-to-back calls (1 call for a slow system), a full GC before each batch${hasGc ? '' : ' (NOT here: --no-gc, or node runs without --expose-gc)'}; ` +
     `${fixedPairs === null ? `${cfg.minPairs} pairs or more, until ${cfg.budgetMs} ms of timed calls (at most ${cfg.maxPairs})` : `${fixedPairs} pairs`}. ` +
     'The per-call times (A ms, B ms: medians over the pairs) are context only: they move with the machine; the ratios are the result.',
 );

@@ -29,8 +29,19 @@ export const MODES = {
 };
 
 const now = () => performance.now();
-const gc = /** @type {(() => void) | undefined} */ (globalThis.gc);
-export const hasGc = typeof gc === 'function';
+let gc = /** @type {(() => void) | undefined} */ (globalThis.gc);
+export let hasGc = typeof gc === 'function';
+
+/**
+ * Turns the GC before each timed slice off (paired mode's --no-gc): the calls of a system then run
+ * back to back as in a network's steady state. With the GC, both CPUs can sit idle for a moment
+ * before a slice (V8's GC helper threads finish, the main thread waits for them), and a thread pool's
+ * next call then pays for waking a worker that the OS may place on the caller's CPU.
+ */
+export function disableGc() {
+  gc = undefined;
+  hasGc = false;
+}
 
 /** A full garbage collection, when node runs with --expose-gc. */
 export function collectGarbage() {
