@@ -9,4 +9,7 @@ module.exports = {
   // Fixed fast-check seeds for CI, fresh ones under SE_FC_MODE=fuzz (npm run test:fuzz): see test/propertyRuns.ts.
   setupFilesAfterEnv: ['<rootDir>/test/propertyRuns.ts'],
   globalSetup: '<rootDir>/test/propertyBanner.ts',
+  // A fuzz run's one worker is restarted between test files once it holds over 2 GB (left to grow,
+  // one full run's worker reached 16.7 GB and was killed by the OS).
+  ...(process.env.SE_FC_MODE === 'fuzz' ? { workerIdleMemoryLimit: '2GB' } : {}),
 };

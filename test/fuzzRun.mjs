@@ -28,9 +28,8 @@ const files = args.some((a) => !a.startsWith('-'))
 
 console.log(`fuzz: master seed ${master} (rerun these exact seeds with SE_FC_FUZZ_MASTER=${master}); seeds per property: ${process.env.SE_FC_FUZZ_SEEDS || 200}; seed list: ${log}`);
 const started = Date.now();
-// One worker, restarted between test files once it holds over 2 GB: a long fuzz run's worker otherwise
-// keeps growing (one run here reached 16.7 GB and was killed by the OS).
-const child = spawn('npx', ['jest', '-w', '1', '--workerIdleMemoryLimit', '2GB', '--testTimeout', String(maxMinutes * 60000), ...files, ...args], {
+// One worker (jest.config.cjs restarts it between files in fuzz mode once it holds over 2 GB).
+const child = spawn('npx', ['jest', '-w', '1', '--testTimeout', String(maxMinutes * 60000), ...files, ...args], {
   stdio: 'inherit',
   env: { ...process.env, SE_FC_MODE: 'fuzz', SE_FC_FUZZ_MASTER: master, SE_FC_FUZZ_LOG: log },
 });
