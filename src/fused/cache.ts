@@ -8,12 +8,49 @@ import { DEFAULT_SE_OPTIONS, type ResolvedSEOptions } from '../options.js';
 import { sampleFingerprint, type PlainTensor } from '../tensor.js';
 import { EMPTY_F32, SEFrame } from './frame.js';
 import { InstanceRegistry } from '../registry.js';
-import type { SEWorkspace } from './workspace.js';
+import type { WorkspaceState } from './workspaceState.js';
 
 const CACHE = Symbol.for('se-kernels.SECache');
 
-/** Every cache this copy of the library made: how a cache argument is recognised without reading it (a Proxy of one is not one). */
-const CACHES = new InstanceRegistry('SECache');
+/**
+ * A cache's internal state: what the forward saved, kept beside the public object in the
+ * realm-wide registry of src/registry.ts (as a workspace's is: see workspaceState.ts), out of the
+ * user's reach and found by any copy of this version of the library.
+ * @internal
+ */
+export class CacheState {
+  /** Sizes, variant and arrays of the forward. */
+  readonly frame = new SEFrame();
+  xShape: number[] = [];
+  opts: ResolvedSEOptions = DEFAULT_SE_OPTIONS;
+  /** Fingerprints of x, w1, b1, w2, b2 at forward time. */
+  fx = 0;
+  fw1 = 0;
+  fb1 = 0;
+  fw2 = 0;
+  fb2 = 0;
+  /** The caller's parameter arrays at forward time (the frame may hold shared-memory copies). */
+  userW1: Float32Array = EMPTY_F32;
+  userB1: Float32Array | null = null;
+  userW2: Float32Array = EMPTY_F32;
+  userB2: Float32Array | null = null;
+  /** The state of the workspace whose buffers hold the saved arrays (null: the cache owns them). */
+  owner: WorkspaceState | null = null;
+  /** The owner's generation when this cache was made. */
+  generation = 0;
+  /** False until a forward has filled it (and while a forward refills it). */
+  filled = false;
+}
+
+/** Every cache of any copy of this version of the library, with its state: how a cache argument is recognised without reading it (a Proxy of one is not one). */
+const CACHES = new InstanceRegistry<CacheState>('SECache');
+
+/** The state of a cache made by a copy of this version (it has one from its constructor on). @internal */
+export function cacheStateOf(cache: SECache): CacheState {
+  const st = CACHES.stateOf(cache);
+  if (st === undefined) throw new SEStateError('SECache: not a cache made by this version of se-kernels');
+  return st;
+}
 
 /**
  * What `seForward` saves for `seBackward`. Opaque: read `shape` and `options` if you like, pass it
@@ -38,40 +75,19 @@ export class SECache {
   static [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, CACHE);
   }
-  /** @internal Sizes, variant and arrays of the forward. */
-  readonly frame = new SEFrame();
-  /** @internal */ xShape: number[] = [];
-  /** @internal */ opts: ResolvedSEOptions = DEFAULT_SE_OPTIONS;
-  /** @internal Fingerprints of x, w1, b1, w2, b2 at forward time. */
-  fx = 0;
-  /** @internal */ fw1 = 0;
-  /** @internal */ fb1 = 0;
-  /** @internal */ fw2 = 0;
-  /** @internal */ fb2 = 0;
-  /** @internal The caller's parameter arrays at forward time (the frame may hold shared-memory copies). */
-  userW1: Float32Array = EMPTY_F32;
-  /** @internal */ userB1: Float32Array | null = null;
-  /** @internal */ userW2: Float32Array = EMPTY_F32;
-  /** @internal */ userB2: Float32Array | null = null;
-  /** @internal The workspace whose buffers hold the saved arrays (null: the cache owns them). */
-  owner: SEWorkspace | null = null;
-  /** @internal The owner's generation when this cache was made. */
-  generation = 0;
-  /** @internal False until a forward has filled it (and while a forward refills it). */
-  filled = false;
 
   constructor() {
-    CACHES.add(this);
+    CACHES.add(this, new CacheState());
   }
 
   /** The forward input's shape. */
   get shape(): readonly number[] {
-    return this.xShape;
+    return cacheStateOf(this).xShape;
   }
 
   /** The variant the forward ran (every field filled in). */
   get options(): ResolvedSEOptions {
-    return this.opts;
+    return cacheStateOf(this).opts;
   }
 
   /**
@@ -79,11 +95,12 @@ export class SECache {
    * channels (the paper's "excitation" activations, for plots and analyses).
    */
   excitations(): PlainTensor {
-    const owner = this.owner;
-    if (!this.filled || (owner !== null && owner.generation !== this.generation)) {
+    const st = cacheStateOf(this);
+    const owner = st.owner;
+    if (!st.filled || (owner !== null && owner.generation !== st.generation)) {
       throw new SEStateError('SECache.excitations: this cache is not filled or is stale (a later seForward on its workspace reused its buffers)');
     }
-    const f = this.frame;
+    const f = st.frame;
     const n = f.N * f.C;
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = f.s[i];
@@ -99,7 +116,7 @@ export class SECache {
  * @internal
  */
 export function recordForward(
-  cache: SECache,
+  cache: CacheState,
   frame: SEFrame,
   shape: readonly number[],
   opts: ResolvedSEOptions,
@@ -107,8 +124,8 @@ export function recordForward(
   b1: Float32Array | null,
   w2: Float32Array,
   b2: Float32Array | null,
-  owner: SEWorkspace | null,
-): SECache {
+  owner: WorkspaceState | null,
+): CacheState {
   const f = cache.frame;
   if (f !== frame) {
     f.setShape(frame.N, frame.C, frame.S, frame.R, opts);
@@ -149,9 +166,9 @@ export function recordForward(
  * reading any property of it first (a Proxy or a copy of a cache is refused, not read through).
  * @internal
  */
-export function checkCacheArgument(fn: string, cache: unknown): SECache {
-  if (CACHES.has(cache)) {
-    const c = cache as SECache;
+export function checkCacheArgument(fn: string, cache: unknown): CacheState {
+  const c = CACHES.stateOf(cache);
+  if (c !== undefined) {
     if (c.filled) return c;
     throw new SEStateError(`${fn}: this cache was never filled: its seForward failed or has not finished`);
   }
@@ -164,7 +181,7 @@ export function checkCacheArgument(fn: string, cache: unknown): SECache {
  * and x and the caller's parameters still match their fingerprints. Throws SEStateError naming `fn`.
  * @internal
  */
-export function checkCache(fn: string, cache: SECache, ws: SEWorkspace | null): SECache {
+export function checkCache(fn: string, cache: CacheState, ws: WorkspaceState | null): CacheState {
   const owner = cache.owner;
   if (owner !== null) {
     if (owner.generation !== cache.generation) {

@@ -6,13 +6,13 @@
  * pool returns work with the ordinary `seBackward` too. The runtime (node:worker_threads or Web
  * Workers) comes from the entry that loaded this module (runtime.ts).
  */
+import { checkKeys } from '../arguments.js';
 import { SEBlockingError, SEOptionError, SEStateError, describeValue } from '../errors.js';
 import {
   acquireWorkspace,
   backwardSamples,
   beginBackward,
   beginForward,
-  checkKeys,
   endBackward,
   endForward,
   forwardSamples,
@@ -21,6 +21,12 @@ import {
   releaseWorkspace,
   SECache,
   SEWorkspace,
+  cacheStateOf,
+  discardBuffers,
+  markShared,
+  noteXShare,
+  shareCopy,
+  type WorkspaceState,
   type SEBackwardResult,
   type SEForwardResult,
   type SEFrame,
@@ -190,7 +196,8 @@ function readOptions(rt: Runtime, options: unknown): ReadOptions {
   const fn = 'SEThreads';
   const auto = (): number => Math.min(MAX_SHARES, Math.max(1, rt.hardwareThreads()));
   if (options === undefined) return { threads: auto(), minElements: DEFAULT_MIN_ELEMENTS, timeoutMs: 30000, limits: undefined };
-  const o = checkKeys(fn, options, OPTION_KEYS, 'options');
+  // null is refused (an SETypeError), unlike readOptions' empty snapshot; the message's noun stays 'options key'.
+  const o = checkKeys(fn, options, OPTION_KEYS, 'options', 'options key');
   const threadsArg = o.threads;
   const minArg = o.minElements;
   const timeoutArg = o.timeoutMs;
@@ -404,7 +411,8 @@ export class SEThreads {
     const ws = this.enter(fn, buffers);
     let dispatched = false;
     try {
-      const cache = new SECache();
+      const result = new SECache();
+      const cache = cacheStateOf(result);
       let split = false;
       const y = beginForward(fn, ws, x, params, options, undefined, cache, (w) => {
         this.assertOpen(fn);
@@ -417,19 +425,18 @@ export class SEThreads {
         // Workers read x from shared memory: the caller's (or the dense copy of a strided x) in
         // place, else a copy of their samples made during the job.
         const inPlace = isShared(f.x);
-        if (!inPlace) ws.xShare = ws.f32(fn, 'a shared copy of x', ws.xShare, f.N * f.C * f.S);
+        const xShare = inPlace ? f.x : shareCopy(fn, ws, 'x', f.N * f.C * f.S);
         const plan = this.plan(f.N, inPlace ? 0 : this.core.copyCost[0], 0);
-        const arrays = jobArrays(f, inPlace ? f.x : ws.xShare, y, null, null, null, null);
-        yield this.start(0, f, arrays, inPlace ? f.xOffset : 0, 0, null, 0, plan, inPlace ? null : { src: f.x, srcOffset: f.xOffset, dst: ws.xShare }, null, ws);
-        ws.xShareFrom = inPlace ? -1 : plan.first;
-        ws.xShareGeneration = ws.generation;
+        const arrays = jobArrays(f, xShare, y, null, null, null, null);
+        yield this.start(0, f, arrays, inPlace ? f.xOffset : 0, 0, null, 0, plan, inPlace ? null : { src: f.x, srcOffset: f.xOffset, dst: xShare }, null, ws);
+        noteXShare(ws, inPlace ? -1 : plan.first);
       } else {
         forwardSamples(f, y, 0, f.N, ws.scratch);
       }
       endForward(ws, cache, ws);
-      return { y: plainTensor(y, ws.xSnap.shape), cache };
+      return { y: plainTensor(y, ws.xSnap.shape), cache: result };
     } catch (e) {
-      if (dispatched) ws.discardBuffers();
+      if (dispatched) discardBuffers(ws);
       throw e;
     } finally {
       this.leave(ws);
@@ -450,14 +457,15 @@ export class SEThreads {
         // What the workers read: x and dy on shared memory in place; x copied by the forward (this
         // cache's, on this workspace, from sample xShareFrom on) reused; the rest copied now.
         const xInPlace = isShared(f.x);
-        const xCopied = !xInPlace && c.owner === ws && ws.xShareGeneration === c.generation && ws.xShareFrom >= 0;
+        const copies = ws.copies;
+        const xCopied = !xInPlace && c.owner === ws && copies.xShareGeneration === c.generation && copies.xShareFrom >= 0;
         const dyInPlace = isShared(bound.dy);
         const copyX = !xInPlace && !xCopied;
-        if (copyX) ws.xShare = ws.f32(fn, 'a shared copy of x', ws.xShare, size);
-        if (!dyInPlace) ws.dyShare = ws.f32(fn, 'a shared copy of dy', ws.dyShare, size);
+        const xShare = copyX ? shareCopy(fn, ws, 'x', size) : copies.xShare;
+        const dyShare = dyInPlace ? bound.dy : shareCopy(fn, ws, 'dy', size);
         const cost = ((copyX ? 1 : 0) + (dyInPlace ? 0 : 1)) * this.core.copyCost[1];
-        const plan = this.plan(f.N, cost, xCopied ? ws.xShareFrom : 0);
-        const arrays = jobArrays(f, xInPlace ? f.x : ws.xShare, ws.y, dyInPlace ? bound.dy : ws.dyShare, bound.dx, bound.dG, bound.dA);
+        const plan = this.plan(f.N, cost, xCopied ? copies.xShareFrom : 0);
+        const arrays = jobArrays(f, xInPlace ? f.x : xShare, ws.y.main, dyShare, bound.dx, bound.dG, bound.dA);
         yield this.start(
           1,
           f,
@@ -467,20 +475,17 @@ export class SEThreads {
           bound.dy,
           bound.dyOffset,
           plan,
-          copyX ? { src: f.x, srcOffset: f.xOffset, dst: ws.xShare } : null,
-          dyInPlace ? null : { src: bound.dy, srcOffset: bound.dyOffset, dst: ws.dyShare },
+          copyX ? { src: f.x, srcOffset: f.xOffset, dst: xShare } : null,
+          dyInPlace ? null : { src: bound.dy, srcOffset: bound.dyOffset, dst: dyShare },
           ws,
         );
-        if (copyX) {
-          ws.xShareFrom = plan.first;
-          ws.xShareGeneration = ws.generation;
-        }
+        if (copyX) noteXShare(ws, plan.first);
       } else {
         backwardSamples(f, bound.dy, bound.dyOffset, bound.dx, bound.dG, bound.dA, 0, f.N, ws.scratch);
       }
       return endBackward(fn, ws, c, newBackwardResult());
     } catch (e) {
-      if (dispatched) ws.discardBuffers();
+      if (dispatched) discardBuffers(ws);
       throw e;
     } finally {
       this.leave(ws);
@@ -518,7 +523,7 @@ export class SEThreads {
   }
 
   /** Starts a call: the pool open, not busy; the workspace (the caller's or the pool's) acquired. */
-  private enter(fn: string, buffers: unknown): SEWorkspace {
+  private enter(fn: string, buffers: unknown): WorkspaceState {
     this.assertOpen(fn);
     if (this.busy !== null) {
       throw new SEStateError(
@@ -528,12 +533,12 @@ export class SEThreads {
     let wsArg: unknown;
     if (buffers !== undefined) wsArg = checkKeys(fn, buffers, BUFFER_KEYS).workspace;
     const ws = acquireWorkspace(fn, wsArg === undefined ? this.workspace : wsArg);
-    if (this.core.workers > 0) ws.shared = true;
+    if (this.core.workers > 0) markShared(ws);
     this.busy = fn;
     return ws;
   }
 
-  private leave(ws: SEWorkspace): void {
+  private leave(ws: WorkspaceState): void {
     this.busy = null;
     releaseWorkspace(ws);
   }
@@ -601,7 +606,7 @@ export class SEThreads {
     plan: SplitPlan,
     copyX: SampleCopy | null,
     copyDy: SampleCopy | null,
-    ws: SEWorkspace,
+    ws: WorkspaceState,
   ): Job {
     const core = this.core;
     const ctl = core.ctl;
