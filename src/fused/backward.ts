@@ -75,10 +75,11 @@ export function planBackward(fn: string, ws: WorkspaceState, dy: unknown, cacheA
 function cacheReadOverlapping(buf: Float32Array, lo: number, hi: number, f: SEFrame, cache: CacheState): string | null {
   const size = f.N * f.C * f.S;
   if (overlaps(buf, lo, hi, f.x, f.xOffset, f.xOffset + size - 1)) return 'x.data';
-  if (overlaps(buf, lo, hi, cache.userW1, 0, cache.userW1.length - 1) || overlaps(buf, lo, hi, f.w1, 0, f.w1.length - 1)) return 'params.w1';
-  if (overlaps(buf, lo, hi, cache.userW2, 0, cache.userW2.length - 1) || overlaps(buf, lo, hi, f.w2, 0, f.w2.length - 1)) return 'params.w2';
-  if (cache.userB1 !== null && overlaps(buf, lo, hi, cache.userB1, 0, cache.userB1.length - 1)) return 'params.b1';
-  if (cache.userB2 !== null && overlaps(buf, lo, hi, cache.userB2, 0, cache.userB2.length - 1)) return 'params.b2';
+  const u = cache.user;
+  if (overlaps(buf, lo, hi, u.w1, 0, u.w1.length - 1) || overlaps(buf, lo, hi, f.w1, 0, f.w1.length - 1)) return 'params.w1';
+  if (overlaps(buf, lo, hi, u.w2, 0, u.w2.length - 1) || overlaps(buf, lo, hi, f.w2, 0, f.w2.length - 1)) return 'params.w2';
+  if (u.b1 !== null && overlaps(buf, lo, hi, u.b1, 0, u.b1.length - 1)) return 'params.b1';
+  if (u.b2 !== null && overlaps(buf, lo, hi, u.b2, 0, u.b2.length - 1)) return 'params.b2';
   if (
     overlaps(buf, lo, hi, f.z, 0, f.z.length - 1) ||
     overlaps(buf, lo, hi, f.aSaved, 0, f.aSaved.length - 1) ||

@@ -12,6 +12,14 @@ import type { WorkspaceState } from './workspaceState.js';
 
 const CACHE = Symbol.for('se-kernels.SECache');
 
+/** The caller's parameter arrays a cache fingerprinted (biases null without them). @internal */
+export interface CallerParams {
+  w1: Float32Array;
+  b1: Float32Array | null;
+  w2: Float32Array;
+  b2: Float32Array | null;
+}
+
 /**
  * A cache's internal state: what the forward saved, kept beside the public object in the
  * realm-wide registry of src/registry.ts (as a workspace's is: see workspaceState.ts), out of the
@@ -24,16 +32,9 @@ export class CacheState {
   xShape: number[] = [];
   opts: ResolvedSEOptions = DEFAULT_SE_OPTIONS;
   /** Fingerprints of x, w1, b1, w2, b2 at forward time. */
-  fx = 0;
-  fw1 = 0;
-  fb1 = 0;
-  fw2 = 0;
-  fb2 = 0;
+  readonly prints = { x: 0, w1: 0, b1: 0, w2: 0, b2: 0 };
   /** The caller's parameter arrays at forward time (the frame may hold shared-memory copies). */
-  userW1: Float32Array = EMPTY_F32;
-  userB1: Float32Array | null = null;
-  userW2: Float32Array = EMPTY_F32;
-  userB2: Float32Array | null = null;
+  readonly user: CallerParams = { w1: EMPTY_F32, b1: null, w2: EMPTY_F32, b2: null };
   /** The state of the workspace whose buffers hold the saved arrays (null: the cache owns them). */
   owner: WorkspaceState | null = null;
   /** The owner's generation when this cache was made. */
@@ -117,7 +118,6 @@ export class SECache {
  */
 export function recordForward(
   cache: CacheState,
-  frame: SEFrame,
   shape: readonly number[],
   opts: ResolvedSEOptions,
   w1: Float32Array,
@@ -126,35 +126,22 @@ export function recordForward(
   b2: Float32Array | null,
   owner: WorkspaceState | null,
 ): CacheState {
-  const f = cache.frame;
-  if (f !== frame) {
-    f.setShape(frame.N, frame.C, frame.S, frame.R, opts);
-    f.x = frame.x;
-    f.xOffset = frame.xOffset;
-    f.w1 = frame.w1;
-    f.b1 = frame.b1;
-    f.w2 = frame.w2;
-    f.b2 = frame.b2;
-    f.z = frame.z;
-    f.aSaved = frame.aSaved;
-    f.h = frame.h;
-    f.gSaved = frame.gSaved;
-    f.s = frame.s;
-    f.argmax = frame.argmax;
-  }
+  const frame = cache.frame;
   let same = cache.xShape.length === shape.length;
   for (let k = 0; same && k < shape.length; k++) same = cache.xShape[k] === shape[k];
   if (!same) cache.xShape = shape.slice();
   cache.opts = opts;
-  cache.fx = sampleFingerprint(frame.x, frame.xOffset, frame.N * frame.C * frame.S);
-  cache.fw1 = sampleFingerprint(w1, 0, frame.R * frame.C);
-  cache.fb1 = b1 === null ? 0 : sampleFingerprint(b1, 0, frame.R);
-  cache.fw2 = sampleFingerprint(w2, 0, frame.C * frame.R);
-  cache.fb2 = b2 === null ? 0 : sampleFingerprint(b2, 0, frame.C);
-  cache.userW1 = w1;
-  cache.userB1 = b1;
-  cache.userW2 = w2;
-  cache.userB2 = b2;
+  const prints = cache.prints;
+  prints.x = sampleFingerprint(frame.x, frame.xOffset, frame.N * frame.C * frame.S);
+  prints.w1 = sampleFingerprint(w1, 0, frame.R * frame.C);
+  prints.b1 = b1 === null ? 0 : sampleFingerprint(b1, 0, frame.R);
+  prints.w2 = sampleFingerprint(w2, 0, frame.C * frame.R);
+  prints.b2 = b2 === null ? 0 : sampleFingerprint(b2, 0, frame.C);
+  const user = cache.user;
+  user.w1 = w1;
+  user.b1 = b1;
+  user.w2 = w2;
+  user.b2 = b2;
   cache.owner = owner;
   cache.generation = owner === null ? 0 : owner.generation;
   cache.filled = true;
@@ -195,16 +182,17 @@ export function checkCache(fn: string, cache: CacheState, ws: WorkspaceState | n
     }
   }
   const f = cache.frame;
+  const { prints, user } = cache;
   const changed =
-    sampleFingerprint(f.x, f.xOffset, f.N * f.C * f.S) !== cache.fx
+    sampleFingerprint(f.x, f.xOffset, f.N * f.C * f.S) !== prints.x
       ? 'x.data'
-      : sampleFingerprint(cache.userW1, 0, f.R * f.C) !== cache.fw1
+      : sampleFingerprint(user.w1, 0, f.R * f.C) !== prints.w1
         ? 'params.w1'
-        : cache.userB1 !== null && sampleFingerprint(cache.userB1, 0, f.R) !== cache.fb1
+        : user.b1 !== null && sampleFingerprint(user.b1, 0, f.R) !== prints.b1
           ? 'params.b1'
-          : sampleFingerprint(cache.userW2, 0, f.C * f.R) !== cache.fw2
+          : sampleFingerprint(user.w2, 0, f.C * f.R) !== prints.w2
             ? 'params.w2'
-            : cache.userB2 !== null && sampleFingerprint(cache.userB2, 0, f.C) !== cache.fb2
+            : user.b2 !== null && sampleFingerprint(user.b2, 0, f.C) !== prints.b2
               ? 'params.b2'
               : null;
   if (changed !== null) {

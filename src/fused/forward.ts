@@ -177,7 +177,7 @@ export function beginForward(
  */
 export function endForward(ws: WorkspaceState, cache: CacheState, owner: WorkspaceState | null): void {
   const ps = ws.pSnap;
-  recordForward(cache, cache.frame, ws.xSnap.shape, cache.opts, ps.w1, ps.b1, ps.w2, ps.b2, owner);
+  recordForward(cache, ws.xSnap.shape, cache.opts, ps.w1, ps.b1, ps.w2, ps.b2, owner);
 }
 
 /** Points a reusable PlainTensor at a dense row-major buffer (its shape arrays are replaced only when the shape changes). @internal */

@@ -19,7 +19,7 @@ import { ParamsSnapshot } from '../params.js';
 import { InstanceRegistry } from '../registry.js';
 import { allocFloat32, TensorSnapshot, type PlainTensor } from '../tensor.js';
 import { SECache, cacheStateOf, type CacheState } from './cache.js';
-import { BackwardOutputs, BoundBackward, EMPTY_F32, SEScratch } from './frame.js';
+import { BoundBackward, EMPTY_F32, SEScratch, type BackwardOutputs } from './frame.js';
 import type { SEBackwardResult, SEForwardResult, SEWorkspace } from './workspace.js';
 
 const EMPTY_I32 = new Int32Array(0);
@@ -103,7 +103,7 @@ export class WorkspaceState {
   readonly dySnap = new TensorSnapshot();
   readonly pSnap = new ParamsSnapshot();
   readonly scratch = new SEScratch();
-  readonly outputs = new BackwardOutputs();
+  readonly outputs: BackwardOutputs = { dx: null, dw1: null, db1: null, dw2: null, db2: null };
   readonly bound = new BoundBackward();
   readonly reads: ReadSet = { dy: null, x: null, w1: null, w2: null, dx: null, dw1: null, db1: null, dw2: null, db2: null };
   readonly copies: InputCopies = { x: EMPTY_F32, dy: EMPTY_F32, xShare: EMPTY_F32, dyShare: EMPTY_F32, xShareFrom: -1, xShareGeneration: -1 };
