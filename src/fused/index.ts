@@ -1,4 +1,4 @@
-/** The fused SE block: the public calls and types (the internals stay in their modules). */
+/** The fused SE block: the public calls and types (the internals stay in their modules; a workspace's state in workspaceState.ts, a cache's in cache.ts). */
 export { SECache } from './cache.js';
 export { seBackward, type SEBackwardBuffers } from './backward.js';
 export { seForward, type SEForwardBuffers } from './forward.js';
