@@ -44,15 +44,27 @@ function shortKey(key: string): string {
 /**
  * Checks that `value` (the argument `what`, e.g. 'options' or 'buffers') is an object whose
  * enumerable keys are all among `allowed`, without copying it: for hot paths, whose caller then
- * reads each key it needs exactly once (into locals) and uses only those reads.
+ * reads each key it needs exactly once (into locals) and uses only those reads. `null` is refused
+ * (unlike {@link readOptions}). The fused calls, the SE options, SEBlock's methods and the thread
+ * pool all check their objects here.
+ * @param noun how the unknown-key message names a key: 'unknown option' for `what` 'options',
+ *   'unknown <what> key' otherwise (the thread pool's constructor keeps its 'unknown options key')
  */
-export function checkKeys(fn: string, value: unknown, allowed: readonly string[], what = 'buffers'): Record<string, unknown> {
+export function checkKeys(
+  fn: string,
+  value: unknown,
+  allowed: readonly string[],
+  what = 'buffers',
+  noun?: string,
+): Record<string, unknown> {
   if (value === null || typeof value !== 'object') {
     throw new SETypeError(`${fn}: ${what} must be an object with keys among ${allowed.join(', ')} but got ${describeValue(value)}`);
   }
   for (const key in value) {
     if (!allowed.includes(key)) {
-      throw new SEOptionError(`${fn}: unknown ${what === 'options' ? 'option' : `${what} key`} '${shortKey(key)}'; expected ${allowed.join(', ')}`);
+      // The noun is worded here, on the error path only: a template string per call would allocate.
+      const word = noun ?? (what === 'options' ? 'option' : `${what} key`);
+      throw new SEOptionError(`${fn}: unknown ${word} '${shortKey(key)}'; expected ${allowed.join(', ')}`);
     }
   }
   return value as Record<string, unknown>;

@@ -16,9 +16,10 @@ export const LIBRARY_VERSION = '0.1.0';
 
 const KEY = Symbol.for('se-kernels.instances.v1');
 
-/** What a kind of object maps to: the version of the copy that made it. */
-type Made = WeakMap<object, string>;
+/** What a kind of object maps to: the version of the copy that made it (another version's registry holds strings too). */
+type Made = WeakMap<object, unknown>;
 
+/** The realm's map for `kind` ('SEWorkspace', 'SECache', or a kind's '.state'), made on first use. */
 function registry(kind: string): Made {
   let all: unknown = Reflect.get(globalThis, KEY);
   if (typeof all !== 'object' || all === null) {
@@ -33,27 +34,42 @@ function registry(kind: string): Made {
   const map = all as Map<string, Made>;
   let made = map.get(kind);
   if (made === undefined) {
-    made = new WeakMap<object, string>();
+    made = new WeakMap<object, unknown>();
     map.set(kind, made);
   }
   return made;
 }
 
-/** The registry of one kind of object ('SEWorkspace', 'SECache'). */
-export class InstanceRegistry {
+/**
+ * The registry of one kind of object ('SEWorkspace', 'SECache'): each object with the version that
+ * made it, and its internal state `T` (kept here, not on the object, so users cannot reach it, and
+ * shared by every copy of the library in the realm, so a copy finds the state of an object another
+ * copy of the same version made). Copies of one version build the same `T`.
+ */
+export class InstanceRegistry<T extends object> {
   private readonly made: Made;
+  private readonly states: Made;
   constructor(readonly kind: string) {
     this.made = registry(kind);
+    this.states = registry(`${kind}.state`);
   }
 
-  /** Records `obj` as made by this copy. */
-  add(obj: object): void {
+  /** Records `obj` as made by this copy, with its internal state. */
+  add(obj: object, state: T): void {
     this.made.set(obj, LIBRARY_VERSION);
+    this.states.set(obj, state);
   }
 
   /** True for an object of this kind made by a copy of this version (found by identity). */
   has(v: unknown): boolean {
     return typeof v === 'object' && v !== null && this.made.get(v) === LIBRARY_VERSION;
+  }
+
+  /** The internal state of `v` when it is an object of this kind made by a copy of this version, else undefined. */
+  stateOf(v: unknown): T | undefined {
+    if (!this.has(v)) return undefined;
+    // Set by `add` of a copy of this version (checked just above), which stores a T.
+    return this.states.get(v as object) as T | undefined;
   }
 
   /**
@@ -62,7 +78,7 @@ export class InstanceRegistry {
    */
   refusal(v: unknown, what: string): string {
     const version = typeof v === 'object' && v !== null ? this.made.get(v) : undefined;
-    if (version !== undefined) {
+    if (typeof version === 'string') {
       return `${what} but got a ${this.kind} made by se-kernels ${version}, while this is se-kernels ${LIBRARY_VERSION} (two installed versions: their internals differ; make it with this version's ${this.kind})`;
     }
     return `${what} but got ${describeValue(v)}`;

@@ -1,29 +1,12 @@
 /**
- * Argument checks shared by the fused calls and `se-kernels/threads`: the `buffers` argument,
- * caller-supplied output arrays, and the channel count of an input.
+ * Argument checks shared by the fused calls and `se-kernels/threads` beyond src/arguments.ts' own
+ * (which checks the `buffers` object's keys: `checkKeys`): caller-supplied output arrays, and the
+ * channel count of an input.
  */
-import { SEOptionError, SEShapeError, SETypeError, describeValue } from '../errors.js';
+import { SEShapeError, SETypeError, describeValue } from '../errors.js';
 import type { ResolvedSEOptions } from '../options.js';
 import { typedArrayLength } from '../intrinsics.js';
 import { detachedHint, formatShape, isFloat32Array, plainFloat32 } from '../tensor.js';
-
-/**
- * Checks that `value` (the argument `what`, e.g. 'buffers' or 'options') is an object whose
- * enumerable keys are all among `allowed` (a misspelt key is an error, not silently ignored). The
- * caller then reads each key it needs once.
- * @internal
- */
-export function checkKeys(fn: string, value: unknown, allowed: readonly string[], what = 'buffers'): Record<string, unknown> {
-  if (value === null || typeof value !== 'object') {
-    throw new SETypeError(`${fn}: ${what} must be an object with keys among ${allowed.join(', ')} but got ${describeValue(value)}`);
-  }
-  for (const key in value) {
-    if (!allowed.includes(key)) {
-      throw new SEOptionError(`${fn}: unknown ${what} key '${key.length > 40 ? key.slice(0, 40) + '...' : key}'; expected ${allowed.join(', ')}`);
-    }
-  }
-  return value as Record<string, unknown>;
-}
 
 /**
  * Checks a caller-supplied output array: a Float32Array of exactly `n` values (by its live length).

@@ -6,13 +6,27 @@
  */
 import { SEShapeError, SEStateError } from '../errors.js';
 import { formatShape, gatherDense, type FloatTensor } from '../tensor.js';
-import { checkKeys, checkOutput } from './arguments.js';
-import { checkCache, checkCacheArgument, type SECache } from './cache.js';
-import { BackwardOutputs, BoundBackward, EMPTY_F32, type SEFrame } from './frame.js';
+import { checkKeys } from '../arguments.js';
+import { checkOutput } from './arguments.js';
+import { checkCache, checkCacheArgument, type CacheState, type SECache } from './cache.js';
+import type { BackwardOutputs, BoundBackward, SEFrame } from './frame.js';
 import { setPlain, setPlainDims } from './forward.js';
 import { backwardSamples, weightGradients } from './samples.js';
 import { viewBuffer } from '../intrinsics.js';
-import { acquireWorkspace, emptyPlain, overlaps, releaseWorkspace, sameMemory, SEWorkspace, type SEBackwardResult } from './workspace.js';
+import { overlaps, sameMemory, type SEBackwardResult, type SEWorkspace } from './workspace.js';
+import {
+  acquireWorkspace,
+  denseCopy,
+  emptyPlain,
+  forgetReads,
+  isNoted,
+  noteReads,
+  pickOutput,
+  releaseWorkspace,
+  sampleGradients,
+  weightGradient,
+  WorkspaceState,
+} from './workspaceState.js';
 
 /** Optional buffers for `seBackward`: output arrays and/or a reusable workspace. */
 export interface SEBackwardBuffers {
@@ -42,7 +56,7 @@ const OUTPUT_NAMES = ['dx', 'dw1', 'db1', 'dw2', 'db2'] as const;
  * cache (one of ours, filled, not stale, x and params unchanged). `ws` may hold the cache.
  * @internal
  */
-export function planBackward(fn: string, ws: SEWorkspace, dy: unknown, cacheArg: unknown): SECache {
+export function planBackward(fn: string, ws: WorkspaceState, dy: unknown, cacheArg: unknown): CacheState {
   const cache = checkCacheArgument(fn, cacheArg);
   const dys = ws.dySnap.read(fn, 'dy', dy, 3, 5);
   dys.checkData(fn, 'dy');
@@ -58,13 +72,14 @@ export function planBackward(fn: string, ws: SEWorkspace, dy: unknown, cacheArg:
  * What elements `[lo, hi]` of `buf` share memory with among what the backward of `f` reads besides
  * dy ('x.data', 'params.w1', ..., 'the cache'), or null.
  */
-function cacheReadOverlapping(buf: Float32Array, lo: number, hi: number, f: SEFrame, cache: SECache): string | null {
+function cacheReadOverlapping(buf: Float32Array, lo: number, hi: number, f: SEFrame, cache: CacheState): string | null {
   const size = f.N * f.C * f.S;
   if (overlaps(buf, lo, hi, f.x, f.xOffset, f.xOffset + size - 1)) return 'x.data';
-  if (overlaps(buf, lo, hi, cache.userW1, 0, cache.userW1.length - 1) || overlaps(buf, lo, hi, f.w1, 0, f.w1.length - 1)) return 'params.w1';
-  if (overlaps(buf, lo, hi, cache.userW2, 0, cache.userW2.length - 1) || overlaps(buf, lo, hi, f.w2, 0, f.w2.length - 1)) return 'params.w2';
-  if (cache.userB1 !== null && overlaps(buf, lo, hi, cache.userB1, 0, cache.userB1.length - 1)) return 'params.b1';
-  if (cache.userB2 !== null && overlaps(buf, lo, hi, cache.userB2, 0, cache.userB2.length - 1)) return 'params.b2';
+  const u = cache.user;
+  if (overlaps(buf, lo, hi, u.w1, 0, u.w1.length - 1) || overlaps(buf, lo, hi, f.w1, 0, f.w1.length - 1)) return 'params.w1';
+  if (overlaps(buf, lo, hi, u.w2, 0, u.w2.length - 1) || overlaps(buf, lo, hi, f.w2, 0, f.w2.length - 1)) return 'params.w2';
+  if (u.b1 !== null && overlaps(buf, lo, hi, u.b1, 0, u.b1.length - 1)) return 'params.b1';
+  if (u.b2 !== null && overlaps(buf, lo, hi, u.b2, 0, u.b2.length - 1)) return 'params.b2';
   if (
     overlaps(buf, lo, hi, f.z, 0, f.z.length - 1) ||
     overlaps(buf, lo, hi, f.aSaved, 0, f.aSaved.length - 1) ||
@@ -86,8 +101,8 @@ function cacheReadOverlapping(buf: Float32Array, lo: number, hi: number, f: SEFr
  */
 export function checkBackwardOutputs(
   fn: string,
-  ws: SEWorkspace,
-  cache: SECache,
+  ws: WorkspaceState,
+  cache: CacheState,
   dx: unknown,
   dw1: unknown,
   db1: unknown,
@@ -107,7 +122,7 @@ export function checkBackwardOutputs(
 }
 
 /** One output of {@link checkBackwardOutputs}: output `k` (in OUTPUT_NAMES order) against the reads and the outputs checked before it. */
-function checkBackwardOutput(fn: string, ws: SEWorkspace, cache: SECache, k: number, arg: unknown, n: number, prior: BackwardOutputs): Float32Array | null {
+function checkBackwardOutput(fn: string, ws: WorkspaceState, cache: CacheState, k: number, arg: unknown, n: number, prior: BackwardOutputs): Float32Array | null {
   const f = cache.frame;
   if (arg === undefined) return null;
   const name = OUTPUT_NAMES[k];
@@ -141,15 +156,12 @@ function checkBackwardOutput(fn: string, ws: SEWorkspace, cache: SECache, k: num
  * something the caller handed in: dy's elements, x's, w1, w2 (what the backward reads; the cache's
  * per-sample arrays are the workspace's own, separate allocations, never an output), or one of the
  * caller's own output arrays. Those buffers are looked up once per call ({@link noteBackwardReads});
- * only a buffer match costs range checks.
+ * only a buffer match costs range checks
+ * ({@link noteReads} in workspaceState.ts notes them).
  */
-function readByBackward(ws: SEWorkspace, b: Float32Array, f: SEFrame): boolean {
+function readByBackward(ws: WorkspaceState, b: Float32Array, f: SEFrame): boolean {
   if (b.length === 0) return false;
-  const buf = viewBuffer(b);
-  const r = ws.reads;
-  let known = false;
-  for (let k = 0; k < r.length; k++) if (r[k] === buf) known = true;
-  if (!known) return false;
+  if (!isNoted(ws, viewBuffer(b))) return false;
   const last = b.length - 1;
   const dys = ws.dySnap;
   const size = f.N * f.C * f.S;
@@ -167,97 +179,70 @@ function readByBackward(ws: SEWorkspace, b: Float32Array, f: SEFrame): boolean {
   );
 }
 
-/** Notes the buffers under dy, x, w1, w2 and the caller's outputs for {@link readByBackward} (cleared by {@link forgetBackwardReads}). */
-function noteBackwardReads(ws: SEWorkspace, f: SEFrame): void {
-  const r = ws.reads;
-  const o = ws.outputs;
-  r[0] = viewBuffer(ws.dySnap.data);
-  r[1] = viewBuffer(f.x);
-  r[2] = viewBuffer(f.w1);
-  r[3] = viewBuffer(f.w2);
-  r[4] = o.dx === null ? null : viewBuffer(o.dx);
-  r[5] = o.dw1 === null ? null : viewBuffer(o.dw1);
-  r[6] = o.db1 === null ? null : viewBuffer(o.db1);
-  r[7] = o.dw2 === null ? null : viewBuffer(o.dw2);
-  r[8] = o.db2 === null ? null : viewBuffer(o.db2);
-}
-
-/** Drops the noted buffers, so the workspace keeps no caller's buffer alive between calls. */
-function forgetBackwardReads(ws: SEWorkspace): void {
-  ws.reads.fill(null);
-}
-
-/**
- * The workspace's output buffer `primary`, else `alt`, else a new buffer: the first of them that
- * overlaps nothing the backward reads (an output of an earlier call may be fed back in), sized n.
- */
-function freeOutput(fn: string, ws: SEWorkspace, what: string, primary: Float32Array, alt: Float32Array, n: number, f: SEFrame): Float32Array {
-  if (!readByBackward(ws, primary, f)) return ws.f32(fn, what, primary, n);
-  if (!readByBackward(ws, alt, f)) return ws.f32(fn, what, alt, n);
-  return ws.f32(fn, what, EMPTY_F32, n);
-}
-
 /**
  * Picks the backward's buffers (after {@link planBackward} and {@link checkBackwardOutputs}; writes
  * from here on): dy's data (copied when strided: into shared memory with a shared workspace),
  * dx (the caller's or the workspace's), dG and dA, all into `bound`.
  * @internal
  */
-export function bindBackward(fn: string, ws: SEWorkspace, cache: SECache, outs: BackwardOutputs, bound: BoundBackward): BoundBackward {
+export function bindBackward(fn: string, ws: WorkspaceState, cache: CacheState, outs: BackwardOutputs, bound: BoundBackward): BoundBackward {
   const f = cache.frame;
   const dys = ws.dySnap;
   const size = f.N * f.C * f.S;
   bound.dy = dys.data;
   bound.dyOffset = dys.offset;
   if (!dys.contiguous) {
-    ws.dyCopy = ws.f32(fn, 'a dense copy of dy', ws.dyCopy, size);
-    bound.dy = gatherDense(ws.dyCopy, dys);
+    bound.dy = gatherDense(denseCopy(fn, ws, 'dy', size), dys);
     bound.dyOffset = 0;
   }
   if (outs.dx !== null) {
     bound.dx = outs.dx;
   } else {
-    noteBackwardReads(ws, f);
-    const dx = freeOutput(fn, ws, 'dx', ws.dx, ws.dxAlt, size, f);
-    forgetBackwardReads(ws);
-    if (dx === ws.dxAlt) ws.dxAlt = ws.dx;
-    bound.dx = ws.dx = dx;
+    noteReads(ws, ws.dySnap.data, f.x, f.w1, f.w2);
+    const pair = ws.dx;
+    const mainRead = readByBackward(ws, pair.main, f);
+    const altRead = mainRead && readByBackward(ws, pair.alt, f);
+    forgetReads(ws);
+    bound.dx = pickOutput(fn, ws, pair, 'dx', size, mainRead, altRead);
   }
-  bound.dG = ws.dG = ws.f32(fn, 'dG', ws.dG, f.N * f.C);
-  bound.dA = ws.dA = ws.f32(fn, 'dA', ws.dA, f.N * f.R);
+  const g = sampleGradients(fn, ws, f.N, f.C, f.R);
+  bound.dG = g.dG;
+  bound.dA = g.dA;
   ws.scratch.ensure(f.C, f.R);
   return bound;
 }
 
 /**
  * The weight gradients of a backward whose sample loops have run into `bound` (dG, dA): into the
- * caller's arrays where given, else the workspace's; either way left in `ws.dw1` ... `ws.db2`.
+ * caller's arrays where given, else the workspace's; either way left in `ws.grads`.
  * @internal
  */
-export function finishBackward(fn: string, ws: SEWorkspace, cache: SECache, outs: BackwardOutputs, bound: BoundBackward): void {
+export function finishBackward(fn: string, ws: WorkspaceState, cache: CacheState, outs: BackwardOutputs, bound: BoundBackward): void {
   const f = cache.frame;
   const { C, R } = f;
-  noteBackwardReads(ws, f);
-  ws.dw1 = outs.dw1 ?? freeOutput(fn, ws, 'dw1', ws.dw1, EMPTY_F32, R * C, f);
-  ws.dw2 = outs.dw2 ?? freeOutput(fn, ws, 'dw2', ws.dw2, EMPTY_F32, C * R, f);
-  if (f.b1 !== null) ws.db1 = outs.db1 ?? freeOutput(fn, ws, 'db1', ws.db1, EMPTY_F32, R, f);
-  if (f.b2 !== null) ws.db2 = outs.db2 ?? freeOutput(fn, ws, 'db2', ws.db2, EMPTY_F32, C, f);
-  forgetBackwardReads(ws);
-  weightGradients(f, bound.dG, bound.dA, ws.dw1, f.b1 === null ? null : ws.db1, ws.dw2, f.b2 === null ? null : ws.db2);
+  const g = ws.grads;
+  noteReads(ws, ws.dySnap.data, f.x, f.w1, f.w2);
+  const dw1 = weightGradient(fn, ws, 'dw1', outs.dw1, R * C, outs.dw1 === null && readByBackward(ws, g.dw1, f));
+  const dw2 = weightGradient(fn, ws, 'dw2', outs.dw2, C * R, outs.dw2 === null && readByBackward(ws, g.dw2, f));
+  const db1 = f.b1 === null ? null : weightGradient(fn, ws, 'db1', outs.db1, R, outs.db1 === null && readByBackward(ws, g.db1, f));
+  const db2 = f.b2 === null ? null : weightGradient(fn, ws, 'db2', outs.db2, C, outs.db2 === null && readByBackward(ws, g.db2, f));
+  forgetReads(ws);
+  weightGradients(f, bound.dG, bound.dA, dw1, db1, dw2, db2);
 }
 
 /**
  * Points the result tensors at dx and the weight gradients (reused objects with a workspace).
  * @internal
  */
-export function backwardResult(r: SEBackwardResult, ws: SEWorkspace, cache: SECache, dx: Float32Array): SEBackwardResult {
+export function backwardResult(r: SEBackwardResult, ws: WorkspaceState, cache: CacheState, dx: Float32Array): SEBackwardResult {
   const f = cache.frame;
   const { C, R } = f;
   setPlain(r.dx, dx, cache.xShape);
-  setPlainDims(r.dw1, ws.dw1, R, C);
-  r.db1 = f.b1 === null ? null : setPlainDims(r.db1 ?? emptyPlain(), ws.db1, R, -1);
-  setPlainDims(r.dw2, ws.dw2, C, R);
-  r.db2 = f.b2 === null ? null : setPlainDims(r.db2 ?? emptyPlain(), ws.db2, C, -1);
+  const g = ws.grads;
+  setPlainDims(r.dw1, g.dw1, R, C);
+  r.db1 = f.b1 === null ? null : setPlainDims(r.db1 ?? emptyPlain(), g.db1, R, -1);
+  setPlainDims(r.dw2, g.dw2, C, R);
+  r.db2 = f.b2 === null ? null : setPlainDims(r.db2 ?? emptyPlain(), g.db2, C, -1);
   return r;
 }
 
@@ -272,7 +257,7 @@ export function backwardResult(r: SEBackwardResult, ws: SEWorkspace, cache: SECa
  */
 export function beginBackward(
   fn: string,
-  ws: SEWorkspace,
+  ws: WorkspaceState,
   dy: unknown,
   cacheArg: unknown,
   dx: unknown,
@@ -280,8 +265,8 @@ export function beginBackward(
   db1: unknown,
   dw2: unknown,
   db2: unknown,
-  check: ((cache: SECache) => void) | null,
-): SECache {
+  check: ((cache: CacheState) => void) | null,
+): CacheState {
   const c = planBackward(fn, ws, dy, cacheArg);
   const outs = checkBackwardOutputs(fn, ws, c, dx, dw1, db1, dw2, db2, ws.outputs);
   if (check !== null) check(c);
@@ -294,7 +279,7 @@ export function beginBackward(
  * ({@link finishBackward}) and the result tensors in `r`.
  * @internal
  */
-export function endBackward(fn: string, ws: SEWorkspace, cache: SECache, r: SEBackwardResult): SEBackwardResult {
+export function endBackward(fn: string, ws: WorkspaceState, cache: CacheState, r: SEBackwardResult): SEBackwardResult {
   finishBackward(fn, ws, cache, ws.outputs, ws.bound);
   return backwardResult(r, ws, cache, ws.bound.dx);
 }
@@ -326,7 +311,7 @@ export function seBackwardAs(fn: string, dy: FloatTensor, cache: SECache, buffer
   }
   const ws = wsArg === undefined ? null : acquireWorkspace(fn, wsArg);
   try {
-    const own = ws ?? new SEWorkspace();
+    const own = ws ?? new WorkspaceState();
     const c = beginBackward(fn, own, dy, cache, dxArg, dw1Arg, db1Arg, dw2Arg, db2Arg, null);
     const b = own.bound;
     backwardSamples(c.frame, b.dy, b.dyOffset, b.dx, b.dG, b.dA, 0, c.frame.N, own.scratch);

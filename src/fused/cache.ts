@@ -8,12 +8,50 @@ import { DEFAULT_SE_OPTIONS, type ResolvedSEOptions } from '../options.js';
 import { sampleFingerprint, type PlainTensor } from '../tensor.js';
 import { EMPTY_F32, SEFrame } from './frame.js';
 import { InstanceRegistry } from '../registry.js';
-import type { SEWorkspace } from './workspace.js';
+import type { WorkspaceState } from './workspaceState.js';
 
 const CACHE = Symbol.for('se-kernels.SECache');
 
-/** Every cache this copy of the library made: how a cache argument is recognised without reading it (a Proxy of one is not one). */
-const CACHES = new InstanceRegistry('SECache');
+/** The caller's parameter arrays a cache fingerprinted (biases null without them). @internal */
+export interface CallerParams {
+  w1: Float32Array;
+  b1: Float32Array | null;
+  w2: Float32Array;
+  b2: Float32Array | null;
+}
+
+/**
+ * A cache's internal state: what the forward saved, kept beside the public object in the
+ * realm-wide registry of src/registry.ts (as a workspace's is: see workspaceState.ts), out of the
+ * user's reach and found by any copy of this version of the library.
+ * @internal
+ */
+export class CacheState {
+  /** Sizes, variant and arrays of the forward. */
+  readonly frame = new SEFrame();
+  xShape: number[] = [];
+  opts: ResolvedSEOptions = DEFAULT_SE_OPTIONS;
+  /** Fingerprints of x, w1, b1, w2, b2 at forward time. */
+  readonly prints = { x: 0, w1: 0, b1: 0, w2: 0, b2: 0 };
+  /** The caller's parameter arrays at forward time (the frame may hold shared-memory copies). */
+  readonly user: CallerParams = { w1: EMPTY_F32, b1: null, w2: EMPTY_F32, b2: null };
+  /** The state of the workspace whose buffers hold the saved arrays (null: the cache owns them). */
+  owner: WorkspaceState | null = null;
+  /** The owner's generation when this cache was made. */
+  generation = 0;
+  /** False until a forward has filled it (and while a forward refills it). */
+  filled = false;
+}
+
+/** Every cache of any copy of this version of the library, with its state: how a cache argument is recognised without reading it (a Proxy of one is not one). */
+const CACHES = new InstanceRegistry<CacheState>('SECache');
+
+/** The state of a cache made by a copy of this version (it has one from its constructor on). @internal */
+export function cacheStateOf(cache: SECache): CacheState {
+  const st = CACHES.stateOf(cache);
+  if (st === undefined) throw new SEStateError('SECache: not a cache made by this version of se-kernels');
+  return st;
+}
 
 /**
  * What `seForward` saves for `seBackward`. Opaque: read `shape` and `options` if you like, pass it
@@ -38,40 +76,19 @@ export class SECache {
   static [Symbol.hasInstance](v: unknown): boolean {
     return hasBrand(v, CACHE);
   }
-  /** @internal Sizes, variant and arrays of the forward. */
-  readonly frame = new SEFrame();
-  /** @internal */ xShape: number[] = [];
-  /** @internal */ opts: ResolvedSEOptions = DEFAULT_SE_OPTIONS;
-  /** @internal Fingerprints of x, w1, b1, w2, b2 at forward time. */
-  fx = 0;
-  /** @internal */ fw1 = 0;
-  /** @internal */ fb1 = 0;
-  /** @internal */ fw2 = 0;
-  /** @internal */ fb2 = 0;
-  /** @internal The caller's parameter arrays at forward time (the frame may hold shared-memory copies). */
-  userW1: Float32Array = EMPTY_F32;
-  /** @internal */ userB1: Float32Array | null = null;
-  /** @internal */ userW2: Float32Array = EMPTY_F32;
-  /** @internal */ userB2: Float32Array | null = null;
-  /** @internal The workspace whose buffers hold the saved arrays (null: the cache owns them). */
-  owner: SEWorkspace | null = null;
-  /** @internal The owner's generation when this cache was made. */
-  generation = 0;
-  /** @internal False until a forward has filled it (and while a forward refills it). */
-  filled = false;
 
   constructor() {
-    CACHES.add(this);
+    CACHES.add(this, new CacheState());
   }
 
   /** The forward input's shape. */
   get shape(): readonly number[] {
-    return this.xShape;
+    return cacheStateOf(this).xShape;
   }
 
   /** The variant the forward ran (every field filled in). */
   get options(): ResolvedSEOptions {
-    return this.opts;
+    return cacheStateOf(this).opts;
   }
 
   /**
@@ -79,11 +96,12 @@ export class SECache {
    * channels (the paper's "excitation" activations, for plots and analyses).
    */
   excitations(): PlainTensor {
-    const owner = this.owner;
-    if (!this.filled || (owner !== null && owner.generation !== this.generation)) {
+    const st = cacheStateOf(this);
+    const owner = st.owner;
+    if (!st.filled || (owner !== null && owner.generation !== st.generation)) {
       throw new SEStateError('SECache.excitations: this cache is not filled or is stale (a later seForward on its workspace reused its buffers)');
     }
-    const f = this.frame;
+    const f = st.frame;
     const n = f.N * f.C;
     const data = new Float32Array(n);
     for (let i = 0; i < n; i++) data[i] = f.s[i];
@@ -99,45 +117,31 @@ export class SECache {
  * @internal
  */
 export function recordForward(
-  cache: SECache,
-  frame: SEFrame,
+  cache: CacheState,
   shape: readonly number[],
   opts: ResolvedSEOptions,
   w1: Float32Array,
   b1: Float32Array | null,
   w2: Float32Array,
   b2: Float32Array | null,
-  owner: SEWorkspace | null,
-): SECache {
-  const f = cache.frame;
-  if (f !== frame) {
-    f.setShape(frame.N, frame.C, frame.S, frame.R, opts);
-    f.x = frame.x;
-    f.xOffset = frame.xOffset;
-    f.w1 = frame.w1;
-    f.b1 = frame.b1;
-    f.w2 = frame.w2;
-    f.b2 = frame.b2;
-    f.z = frame.z;
-    f.aSaved = frame.aSaved;
-    f.h = frame.h;
-    f.gSaved = frame.gSaved;
-    f.s = frame.s;
-    f.argmax = frame.argmax;
-  }
+  owner: WorkspaceState | null,
+): CacheState {
+  const frame = cache.frame;
   let same = cache.xShape.length === shape.length;
   for (let k = 0; same && k < shape.length; k++) same = cache.xShape[k] === shape[k];
   if (!same) cache.xShape = shape.slice();
   cache.opts = opts;
-  cache.fx = sampleFingerprint(frame.x, frame.xOffset, frame.N * frame.C * frame.S);
-  cache.fw1 = sampleFingerprint(w1, 0, frame.R * frame.C);
-  cache.fb1 = b1 === null ? 0 : sampleFingerprint(b1, 0, frame.R);
-  cache.fw2 = sampleFingerprint(w2, 0, frame.C * frame.R);
-  cache.fb2 = b2 === null ? 0 : sampleFingerprint(b2, 0, frame.C);
-  cache.userW1 = w1;
-  cache.userB1 = b1;
-  cache.userW2 = w2;
-  cache.userB2 = b2;
+  const prints = cache.prints;
+  prints.x = sampleFingerprint(frame.x, frame.xOffset, frame.N * frame.C * frame.S);
+  prints.w1 = sampleFingerprint(w1, 0, frame.R * frame.C);
+  prints.b1 = b1 === null ? 0 : sampleFingerprint(b1, 0, frame.R);
+  prints.w2 = sampleFingerprint(w2, 0, frame.C * frame.R);
+  prints.b2 = b2 === null ? 0 : sampleFingerprint(b2, 0, frame.C);
+  const user = cache.user;
+  user.w1 = w1;
+  user.b1 = b1;
+  user.w2 = w2;
+  user.b2 = b2;
   cache.owner = owner;
   cache.generation = owner === null ? 0 : owner.generation;
   cache.filled = true;
@@ -149,9 +153,9 @@ export function recordForward(
  * reading any property of it first (a Proxy or a copy of a cache is refused, not read through).
  * @internal
  */
-export function checkCacheArgument(fn: string, cache: unknown): SECache {
-  if (CACHES.has(cache)) {
-    const c = cache as SECache;
+export function checkCacheArgument(fn: string, cache: unknown): CacheState {
+  const c = CACHES.stateOf(cache);
+  if (c !== undefined) {
     if (c.filled) return c;
     throw new SEStateError(`${fn}: this cache was never filled: its seForward failed or has not finished`);
   }
@@ -164,7 +168,7 @@ export function checkCacheArgument(fn: string, cache: unknown): SECache {
  * and x and the caller's parameters still match their fingerprints. Throws SEStateError naming `fn`.
  * @internal
  */
-export function checkCache(fn: string, cache: SECache, ws: SEWorkspace | null): SECache {
+export function checkCache(fn: string, cache: CacheState, ws: WorkspaceState | null): CacheState {
   const owner = cache.owner;
   if (owner !== null) {
     if (owner.generation !== cache.generation) {
@@ -178,16 +182,17 @@ export function checkCache(fn: string, cache: SECache, ws: SEWorkspace | null): 
     }
   }
   const f = cache.frame;
+  const { prints, user } = cache;
   const changed =
-    sampleFingerprint(f.x, f.xOffset, f.N * f.C * f.S) !== cache.fx
+    sampleFingerprint(f.x, f.xOffset, f.N * f.C * f.S) !== prints.x
       ? 'x.data'
-      : sampleFingerprint(cache.userW1, 0, f.R * f.C) !== cache.fw1
+      : sampleFingerprint(user.w1, 0, f.R * f.C) !== prints.w1
         ? 'params.w1'
-        : cache.userB1 !== null && sampleFingerprint(cache.userB1, 0, f.R) !== cache.fb1
+        : user.b1 !== null && sampleFingerprint(user.b1, 0, f.R) !== prints.b1
           ? 'params.b1'
-          : sampleFingerprint(cache.userW2, 0, f.C * f.R) !== cache.fw2
+          : sampleFingerprint(user.w2, 0, f.C * f.R) !== prints.w2
             ? 'params.w2'
-            : cache.userB2 !== null && sampleFingerprint(cache.userB2, 0, f.C) !== cache.fb2
+            : user.b2 !== null && sampleFingerprint(user.b2, 0, f.C) !== prints.b2
               ? 'params.b2'
               : null;
   if (changed !== null) {

@@ -8,11 +8,24 @@ import { SEStateError } from '../errors.js';
 import { resolveSEOptions, type ResolvedSEOptions, type SEOptions } from '../options.js';
 import type { SEParams } from '../params.js';
 import { gatherDense, rowMajorStrides, type FloatTensor, type PlainTensor } from '../tensor.js';
-import { checkKeys, checkChannels, checkOutput } from './arguments.js';
-import { recordForward, type SECache } from './cache.js';
+import { checkKeys } from '../arguments.js';
+import { checkChannels, checkOutput } from './arguments.js';
+import { recordForward, type CacheState } from './cache.js';
 import type { SEFrame } from './frame.js';
 import { forwardSamples } from './samples.js';
-import { acquireWorkspace, emptyPlain, isShared, overlaps, releaseWorkspace, SEWorkspace, type SEForwardResult } from './workspace.js';
+import { overlaps, type SEForwardResult, type SEWorkspace } from './workspace.js';
+import {
+  acquireWorkspace,
+  denseCopy,
+  emptyPlain,
+  isShared,
+  nextForward,
+  pickOutput,
+  releaseWorkspace,
+  sampleBuffers,
+  sharedParam,
+  WorkspaceState,
+} from './workspaceState.js';
 
 /** Optional buffers for `seForward`: an output array for y and/or a reusable workspace. */
 export interface SEForwardBuffers {
@@ -29,7 +42,7 @@ const FORWARD_KEYS: readonly string[] = ['y', 'workspace'];
  * lengths last, after every read that could run user code). Returns the resolved options.
  * @internal
  */
-export function planForward(fn: string, ws: SEWorkspace, x: unknown, params: unknown, options: unknown): ResolvedSEOptions {
+export function planForward(fn: string, ws: WorkspaceState, x: unknown, params: unknown, options: unknown): ResolvedSEOptions {
   const xs = ws.xSnap.read(fn, 'x', x, 3, 5);
   const ps = ws.pSnap.read(fn, params);
   const opts = resolveSEOptions(fn, options);
@@ -55,7 +68,7 @@ function readByForward(buf: Float32Array, x: Float32Array, xLo: number, xHi: num
  * forward reads. Returns it, or null when `yArg` is undefined.
  * @internal
  */
-export function checkForwardOutput(fn: string, ws: SEWorkspace, yArg: unknown): Float32Array | null {
+export function checkForwardOutput(fn: string, ws: WorkspaceState, yArg: unknown): Float32Array | null {
   if (yArg === undefined) return null;
   const xs = ws.xSnap;
   const ps = ws.pSnap;
@@ -77,20 +90,19 @@ export function checkForwardOutput(fn: string, ws: SEWorkspace, yArg: unknown): 
  * forwards on it become stale.
  * @internal
  */
-export function bindForward(fn: string, ws: SEWorkspace, opts: ResolvedSEOptions, f: SEFrame, yOut: Float32Array | null, share = false): Float32Array {
+export function bindForward(fn: string, ws: WorkspaceState, opts: ResolvedSEOptions, f: SEFrame, yOut: Float32Array | null, share = false): Float32Array {
   const xs = ws.xSnap;
   const ps = ws.pSnap;
   const C = ps.channels;
   const R = ps.hidden;
   const N = xs.shape[0];
   const size = xs.size;
-  ws.generation++;
+  nextForward(ws);
   f.setShape(N, C, size / (N * C), R, opts);
   f.x = xs.data;
   f.xOffset = xs.offset;
   if (!xs.contiguous) {
-    ws.xCopy = ws.f32(fn, 'a dense copy of x', ws.xCopy, size);
-    f.x = gatherDense(ws.xCopy, xs);
+    f.x = gatherDense(denseCopy(fn, ws, 'x', size), xs);
     f.xOffset = 0;
   }
   f.w1 = ps.w1;
@@ -108,31 +120,26 @@ export function bindForward(fn: string, ws: SEWorkspace, opts: ResolvedSEOptions
     // A previous output fed back in (or used as a parameter): write to the other buffer.
     const xLo = f.xOffset;
     const xHi = f.xOffset + size - 1;
-    if (readByForward(ws.y, f.x, xLo, xHi, ps.w1, ps.b1, ps.w2, ps.b2) !== null) {
-      const t = ws.y;
-      ws.y = ws.yAlt;
-      ws.yAlt = t;
-      if (readByForward(ws.y, f.x, xLo, xHi, ps.w1, ps.b1, ps.w2, ps.b2) !== null) ws.y = ws.f32(fn, 'y', new Float32Array(0), size);
-    }
-    y = ws.y = ws.f32(fn, 'y', ws.y, size);
+    const pair = ws.y;
+    const mainRead = readByForward(pair.main, f.x, xLo, xHi, ps.w1, ps.b1, ps.w2, ps.b2) !== null;
+    const altRead = mainRead && readByForward(pair.alt, f.x, xLo, xHi, ps.w1, ps.b1, ps.w2, ps.b2) !== null;
+    y = pickOutput(fn, ws, pair, 'y', size, mainRead, altRead);
   }
-  f.z = ws.z = ws.f32(fn, 'z', ws.z, N * C);
-  f.aSaved = ws.a = ws.f32(fn, 'a', ws.a, N * R);
-  f.h = ws.h = ws.f32(fn, 'h', ws.h, N * R);
-  f.gSaved = ws.g = ws.f32(fn, 'g', ws.g, N * C);
-  f.s = ws.s = ws.f32(fn, 's', ws.s, N * C);
-  f.argmax = opts.squeeze === 'avg' ? null : (ws.argmax = ws.i32(fn, 'argmax', ws.argmax, N * C));
+  const maxSqueeze = opts.squeeze !== 'avg';
+  const st = sampleBuffers(fn, ws, N, C, R, maxSqueeze);
+  f.z = st.z;
+  f.aSaved = st.a;
+  f.h = st.h;
+  f.gSaved = st.g;
+  f.s = st.s;
+  f.argmax = maxSqueeze ? st.argmax : null;
   ws.scratch.ensure(C, R);
   return y;
 }
 
 /** A parameter array copied into the workspace's shared memory (the workers read it there). */
-function sharedCopy(ws: SEWorkspace, fn: string, which: 'w1' | 'b1' | 'w2' | 'b2', src: Float32Array): Float32Array {
-  if (isShared(src)) return src;
-  const dst = ws.f32(fn, `a shared copy of params.${which}`, ws[which], src.length);
-  ws[which] = dst;
-  dst.set(src);
-  return dst;
+function sharedCopy(ws: WorkspaceState, fn: string, which: 'w1' | 'b1' | 'w2' | 'b2', src: Float32Array): Float32Array {
+  return isShared(src) ? src : sharedParam(fn, ws, which, src);
 }
 
 /**
@@ -147,13 +154,13 @@ function sharedCopy(ws: SEWorkspace, fn: string, which: 'w1' | 'b1' | 'w2' | 'b2
  */
 export function beginForward(
   fn: string,
-  ws: SEWorkspace,
+  ws: WorkspaceState,
   x: unknown,
   params: unknown,
   options: unknown,
   yArg: unknown,
-  cache: SECache,
-  split: ((ws: SEWorkspace) => boolean) | null,
+  cache: CacheState,
+  split: ((ws: WorkspaceState) => boolean) | null,
 ): Float32Array {
   const opts = planForward(fn, ws, x, params, options);
   const yOut = checkForwardOutput(fn, ws, yArg);
@@ -168,9 +175,9 @@ export function beginForward(
  * on `ws`) for the backward, tied to `owner` (the workspace holding its buffers, or null).
  * @internal
  */
-export function endForward(ws: SEWorkspace, cache: SECache, owner: SEWorkspace | null): void {
+export function endForward(ws: WorkspaceState, cache: CacheState, owner: WorkspaceState | null): void {
   const ps = ws.pSnap;
-  recordForward(cache, cache.frame, ws.xSnap.shape, cache.opts, ps.w1, ps.b1, ps.w2, ps.b2, owner);
+  recordForward(cache, ws.xSnap.shape, cache.opts, ps.w1, ps.b1, ps.w2, ps.b2, owner);
 }
 
 /** Points a reusable PlainTensor at a dense row-major buffer (its shape arrays are replaced only when the shape changes). @internal */
@@ -225,12 +232,12 @@ export function seForwardAs(fn: string, x: FloatTensor, params: SEParams, option
   }
   const ws = wsArg === undefined ? null : acquireWorkspace(fn, wsArg);
   try {
-    const own = ws ?? new SEWorkspace();
-    const cache = own.cache;
+    const own = ws ?? new WorkspaceState();
+    const cache = own.cacheState;
     const y = beginForward(fn, own, x, params, options, yArg, cache, null);
     forwardSamples(cache.frame, y, 0, cache.frame.N, own.scratch);
     endForward(own, cache, ws);
-    if (ws === null) return { y: setPlain(emptyPlain(), y, cache.xShape), cache };
+    if (ws === null) return { y: setPlain(emptyPlain(), y, cache.xShape), cache: own.cache };
     setPlain(ws.forwardResult.y, y, cache.xShape);
     return ws.forwardResult;
   } finally {

@@ -86,12 +86,12 @@ export class SEScratch {
 }
 
 /** Caller-supplied output arrays of one backward, checked (null where not given). @internal */
-export class BackwardOutputs {
-  dx: Float32Array | null = null;
-  dw1: Float32Array | null = null;
-  db1: Float32Array | null = null;
-  dw2: Float32Array | null = null;
-  db2: Float32Array | null = null;
+export interface BackwardOutputs {
+  dx: Float32Array | null;
+  dw1: Float32Array | null;
+  db1: Float32Array | null;
+  dw2: Float32Array | null;
+  db2: Float32Array | null;
 }
 
 /** The arrays one backward runs on: dy (dense from `dyOffset`), dx, and the per-sample gradients dG `[N, C]`, dA `[N, R]`. @internal */

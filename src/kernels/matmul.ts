@@ -140,6 +140,7 @@ export function matvec(
 ): Float32Array {
   const e = vOffset + cols;
   let j = 0;
+  // Unrolled by 8 rows on purpose (see the doc comment): each element of v loaded once per eight products.
   for (; j + 7 < rows; j += 8) {
     // w[j + r, k] is w[p + dr] for p = vOffset + k.
     const d0 = j * cols - vOffset;
@@ -179,6 +180,7 @@ export function matvec(
     out[o + 6] = a6;
     out[o + 7] = a7;
   }
+  // Unrolled by 4 on purpose (the rows the 8-row sweep above left): v loaded once per four products.
   for (; j + 3 < rows; j += 4) {
     const d0 = j * cols - vOffset;
     const d1 = d0 + cols;
@@ -228,6 +230,7 @@ export function matvecTransposed(
 ): Float32Array {
   acc.fill(0, 0, cols);
   let j = 0;
+  // Unrolled by 8 rows on purpose, as matvec: each element of v loaded once per eight products.
   for (; j + 7 < rows; j += 8) {
     const q = vOffset + j;
     const v0 = v[q];
@@ -277,6 +280,7 @@ export function batchOuterProduct(out: Float32Array, u: Float32Array, v: Float32
     const o = r * Q;
     const d0 = u[r];
     let k = 0;
+    // Unrolled by 8 (then 4, then 1) on purpose: independent stores the JIT keeps in registers.
     for (; k + 7 < Q; k += 8) {
       let a0 = d0 * v[k];
       let a1 = d0 * v[k + 1];

@@ -17,7 +17,8 @@
  * start), computed straight from the caller's arrays, and smaller than the others, since the
  * calling thread also does the copying.
  */
-import { SE_ACTIVATIONS, SE_GATES, SE_LAYOUTS, SE_SQUEEZES } from '../options.js';
+import type { SESqueeze } from '../options.js';
+import { activationCode, activationFromCode, type ActivationKind } from '../kernels/activation.js';
 import { backwardSamples, forwardSamples, type SEFrame, type SEScratch } from '../fused/index.js';
 
 /** The most shares a job has (and the most threads a pool has). */
@@ -41,8 +42,11 @@ export const CTL = {
   C: 7,
   S: 8,
   R: 9,
+  /** 0 channels-first, 1 channels-last. */
   layout: 10,
+  /** The squeeze's wire code (SQUEEZE_CODES below). */
   squeeze: 11,
+  /** The activation's and the gate's stable wire codes (`activationCode`, not a list position). */
   activation: 12,
   gate: 13,
   hasB1: 14,
@@ -94,6 +98,29 @@ export const FAULT = {
   /** Never come up: block at start, before telling the supervisor (arm it right after the constructor). */
   hangAtStart: 7,
 } as const;
+
+/**
+ * Wire codes of the squeeze kinds: fixed numbers written here, so reordering or extending the
+ * option list (`SE_SQUEEZES`) never changes what a worker reads. Activations and gates travel by
+ * their stable code in the activation table (`activationCode`); the layout is the 0/1 flag
+ * `channelsLast`.
+ */
+const SQUEEZE_CODES: Readonly<Record<SESqueeze, number>> = Object.freeze({ avg: 0, max: 1, avgmax: 2 });
+const SQUEEZE_BY_CODE: readonly SESqueeze[] = ['avg', 'max', 'avgmax'];
+
+/** The squeeze kind of a wire code (a code no kind has is a protocol error: the share fails). */
+function squeezeFromCode(code: number): SESqueeze {
+  const q = SQUEEZE_BY_CODE[code];
+  if (q === undefined || SQUEEZE_CODES[q] !== code) throw new Error(`se-kernels/threads: unknown squeeze code ${code} in a job`);
+  return q;
+}
+
+/** The activation kind of a wire code (a code no kind has is a protocol error: the share fails). */
+function kindFromCode(code: number): ActivationKind {
+  const k = activationFromCode(code);
+  if (k === undefined) throw new Error(`se-kernels/threads: unknown activation code ${code} in a job`);
+  return k;
+}
 
 const GEN_MASK = 0x0fffffff;
 /** Next generation after `gen` (never 0, which the state words start at). */
@@ -159,9 +186,9 @@ export function describeJob(ctl: Int32Array, kind: 0 | 1, f: SEFrame, dyOffset: 
   ctl[CTL.S] = f.S;
   ctl[CTL.R] = f.R;
   ctl[CTL.layout] = f.channelsLast ? 1 : 0;
-  ctl[CTL.squeeze] = SE_SQUEEZES.indexOf(f.squeeze);
-  ctl[CTL.activation] = SE_ACTIVATIONS.indexOf(f.activation as (typeof SE_ACTIVATIONS)[number]);
-  ctl[CTL.gate] = SE_GATES.indexOf(f.gate as (typeof SE_GATES)[number]);
+  ctl[CTL.squeeze] = SQUEEZE_CODES[f.squeeze];
+  ctl[CTL.activation] = activationCode(f.activation);
+  ctl[CTL.gate] = activationCode(f.gate);
   ctl[CTL.hasB1] = f.b1 === null ? 0 : 1;
   ctl[CTL.hasB2] = f.b2 === null ? 0 : 1;
   ctl[CTL.xOffset] = f.xOffset;
@@ -174,10 +201,10 @@ export function frameOfJob(ctl: Int32Array, arrays: JobArrays, f: SEFrame): void
   f.C = ctl[CTL.C];
   f.S = ctl[CTL.S];
   f.R = ctl[CTL.R];
-  f.channelsLast = SE_LAYOUTS[ctl[CTL.layout]] === 'channels-last';
-  f.squeeze = SE_SQUEEZES[ctl[CTL.squeeze]];
-  f.activation = SE_ACTIVATIONS[ctl[CTL.activation]];
-  f.gate = SE_GATES[ctl[CTL.gate]];
+  f.channelsLast = ctl[CTL.layout] === 1;
+  f.squeeze = squeezeFromCode(ctl[CTL.squeeze]);
+  f.activation = kindFromCode(ctl[CTL.activation]);
+  f.gate = kindFromCode(ctl[CTL.gate]);
   f.x = arrays.x;
   f.xOffset = ctl[CTL.xOffset];
   f.w1 = arrays.w1;
