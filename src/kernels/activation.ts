@@ -113,11 +113,11 @@ export interface ActivationEntry extends ScalarActivation {
   /** The backward over an array, from the saved input x. */
   readonly backwardKernel: ActivationBackwardKernel;
   /**
-   * For kinds whose backward is cheaper from the slope f'(x) than from x: a forward step that writes
-   * `out[i] = f(xs[j])` and replaces `xs[j]` by `f'(xs[j])` (both from the same exp). Absent: the
-   * backward reads x itself (a sign or range test, or nothing).
+   * For kinds whose backward is cheaper from the slope f'(x) than from x: the forward over an array
+   * that writes `out[i] = f(xs[i])` and replaces `xs[i]` by `f'(xs[i])` (both from the same exp).
+   * Absent: the backward reads x itself (a sign or range test, or nothing).
    */
-  readonly savingStep?: ForwardStep;
+  readonly savingKernel?: ActivationForwardKernel;
 }
 
 /** An entry an SE block accepts as its inner activation only. */
@@ -165,13 +165,7 @@ export const ACTIVATIONS: ActivationTable = Object.freeze({
     backward: sigmoidGrad,
     forwardKernel: (out, x, n, oo = 0, xo = 0) => mapForward(sigmoidStep, out, x, n, oo, xo),
     backwardKernel: (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) => mapBackward(sigmoidGradStep, dx, dy, x, n, dxo, dyo, xo),
-    savingStep: (o, i, xs, j) => {
-      const v = xs[j];
-      const e = Math.exp(-Math.abs(v));
-      const d = 1 + e;
-      o[i] = v >= 0 ? 1 / d : e / d;
-      xs[j] = e / (d * d);
-    },
+    savingKernel: (out, xs, n, oo = 0, xo = 0) => mapForward(sigmoidSavingStep, out, xs, n, oo, xo),
   }),
   hardSigmoid: entry({
     code: 6,
@@ -208,15 +202,7 @@ export const ACTIVATIONS: ActivationTable = Object.freeze({
     backward: siluGrad,
     forwardKernel: (out, x, n, oo = 0, xo = 0) => mapForward(siluStep, out, x, n, oo, xo),
     backwardKernel: (dx, dy, x, n, dxo = 0, dyo = 0, xo = 0) => mapBackward(siluGradStep, dx, dy, x, n, dxo, dyo, xo),
-    savingStep: (o, i, xs, j) => {
-      const v = xs[j];
-      const e = Math.exp(-Math.abs(v));
-      const d = 1 + e;
-      const s = v >= 0 ? 1 / d : e / d;
-      const rest = v >= 0 ? e / d : 1 / d; // 1 - s without cancellation
-      o[i] = v * s;
-      xs[j] = s * (1 + v * rest);
-    },
+    savingKernel: (out, xs, n, oo = 0, xo = 0) => mapForward(siluSavingStep, out, xs, n, oo, xo),
   }),
   gelu: entry({
     code: 3,
@@ -264,6 +250,23 @@ const hardSigmoidGradStep: BackwardStep = (d, i, g, j, x, k) => void (d[i] = har
 const tanhStep: ForwardStep = (o, i, x, j) => void (o[i] = Math.tanh(x[j]));
 const tanhGradStep: BackwardStep = (d, i, g, j, x, k) => void (d[i] = tanhGrad(g[j], x[k]));
 const identityStep: ForwardStep = (o, i, x, j) => void (o[i] = x[j]);
+// The saving forwards: `out[i] = f(xs[j])`, and `xs[j]` becomes `f'(xs[j])`, from one exp.
+const sigmoidSavingStep: ForwardStep = (o, i, xs, j) => {
+  const v = xs[j];
+  const e = Math.exp(-Math.abs(v));
+  const d = 1 + e;
+  o[i] = v >= 0 ? 1 / d : e / d;
+  xs[j] = e / (d * d);
+};
+const siluSavingStep: ForwardStep = (o, i, xs, j) => {
+  const v = xs[j];
+  const e = Math.exp(-Math.abs(v));
+  const d = 1 + e;
+  const s = v >= 0 ? 1 / d : e / d;
+  const rest = v >= 0 ? e / d : 1 / d; // 1 - s without cancellation
+  o[i] = v * s;
+  xs[j] = s * (1 + v * rest);
+};
 
 /** Every elementwise nonlinearity the library ships: the keys of {@link ACTIVATIONS}. */
 export type ActivationKind = keyof typeof ACTIVATIONS;
@@ -314,10 +317,10 @@ export const tanhBackward: ActivationBackwardKernel = ACTIVATIONS.tanh.backwardK
 
 /**
  * Whether the forward of `kind` saves its slope f'(x) for the backward (its entry has a
- * `savingStep`): the sigmoid (the SE gate's default) and silu.
+ * `savingKernel`): the sigmoid (the SE gate's default) and silu.
  */
 export function savesSlope(kind: ActivationKind): boolean {
-  return (ACTIVATIONS[kind] as ActivationEntry).savingStep !== undefined;
+  return (ACTIVATIONS[kind] as ActivationEntry).savingKernel !== undefined;
 }
 
 /** One element of a backward from a saved slope: `dx[i] = dy[j] * slope[k]`. */
@@ -333,7 +336,8 @@ const slopeStep: BackwardStep = (d, i, g, j, sl, k) => void (d[i] = g[j] * sl[k]
  */
 export function activationForwardSaving(kind: ActivationKind, out: Float32Array, xs: Float32Array, n: number, outOffset = 0, xsOffset = 0): Float32Array {
   const entry: ActivationEntry = ACTIVATIONS[kind];
-  if (entry.savingStep !== undefined) return mapForward(entry.savingStep, out, xs, n, outOffset, xsOffset);
+  // The entry's own kernel literal, which hands the shared loop a constant step (see the file comment).
+  if (entry.savingKernel !== undefined) return entry.savingKernel(out, xs, n, outOffset, xsOffset);
   return entry.forwardKernel(out, xs, n, outOffset, xsOffset);
 }
 
@@ -354,7 +358,7 @@ export function activationBackwardSaved(
   savedOffset = 0,
 ): Float32Array {
   const entry: ActivationEntry = ACTIVATIONS[kind];
-  if (entry.savingStep !== undefined) return mapBackward(slopeStep, dx, dy, saved, n, dxOffset, dyOffset, savedOffset);
+  if (entry.savingKernel !== undefined) return mapBackward(slopeStep, dx, dy, saved, n, dxOffset, dyOffset, savedOffset);
   return entry.backwardKernel(dx, dy, saved, n, dxOffset, dyOffset, savedOffset);
 }
 
