@@ -147,14 +147,18 @@ def write_safetensors(path, tensors, metadata):
     print(f'wrote {os.path.relpath(path)}: {len(names)} tensors, {os.path.getsize(path)} bytes')
 
 
-def check_file(path, tensors):
-    """Reads the file back independently of the writer's bookkeeping and compares every tensor."""
+def split_file(path):
+    """A safetensors file's parts as stored: the header's length, the parsed header, the data bytes."""
     with open(path, 'rb') as f:
         raw = f.read()
     (n,) = struct.unpack('<Q', raw[:8])
+    return n, json.loads(raw[8:8 + n].decode('utf-8')), raw[8 + n:]
+
+
+def check_file(path, tensors):
+    """Reads the file back independently of the writer's bookkeeping and compares every tensor."""
+    n, header, body = split_file(path)
     assert n % 8 == 0
-    header = json.loads(raw[8:8 + n].decode('utf-8'))
-    body = raw[8 + n:]
     names = [k for k in header if k != '__metadata__']
     assert names == sorted(tensors), 'tensors are not in sorted order'
     end = 0
@@ -509,11 +513,7 @@ TORCH_DTYPE = {'F32': torch.float32}
 
 def read_safetensors(path):
     """A minimal reader of F32 safetensors files (what se-kernels writes here): tensors, metadata."""
-    with open(path, 'rb') as f:
-        raw = f.read()
-    (n,) = struct.unpack('<Q', raw[:8])
-    header = json.loads(raw[8:8 + n].decode('utf-8'))
-    body = raw[8 + n:]
+    _, header, body = split_file(path)
     metadata = header.pop('__metadata__', {})
     tensors = {}
     for name, info in header.items():
@@ -657,18 +657,14 @@ def make_checkpoints():
 
 
 # ---------------------------------------------------------------------------------------------
-# 8. # The README's checkpoint recipe, scripts/torch/to_safetensors.py, run on real state dicts
+# 8. The README's checkpoint recipe, scripts/torch/to_safetensors.py, run on real state dicts
 
 
 def check_recipe_file(path, tensors):
     """Reads a file the recipe wrote, independently of it: no metadata, one run of bytes without
     holes or trailing bytes, and every tensor's dtype, shape and bytes exactly torch's."""
-    with open(path, 'rb') as f:
-        raw = f.read()
-    (n,) = struct.unpack('<Q', raw[:8])
+    n, header, body = split_file(path)
     assert n % 8 == 0
-    header = json.loads(raw[8:8 + n].decode('utf-8'))
-    body = raw[8 + n:]
     assert '__metadata__' not in header and sorted(header) == sorted(tensors)
     end = 0
     for b, e in sorted(tuple(info['data_offsets']) for info in header.values()):
