@@ -13,16 +13,14 @@
  * with their range, the targets of issue 12 with ✓/✗, ratios, what was skipped or cut) and writes
  * it to bench/results/latest.md, everything else to bench/results/latest.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BIG_SHAPES, REDUCTION, SHAPES, WORKLOADS, selectCases } from './lib/cases.mjs';
 import { closeWorkers } from './lib/isolate.mjs';
 import { distUrl, testing } from './lib/library.mjs';
 import { MODES, collectGarbage, hasGc, stats, timeInterleaved } from './lib/measure.mjs';
 import { checkForwardAgainstTesting, checkGradientsAgainstTesting, reference } from './lib/reference.mjs';
-import { fmtCell, fmtMs, fmtRatio, machine, mdTable, otherLoadMeter } from './lib/report.mjs';
+import { fmtCell, fmtMs, fmtRatio, machine, mdTable, otherLoadMeter, writeResults } from './lib/report.mjs';
 
 // ---------------------------------------------------------------------------------------- options
 const USAGE = `usage: bench/run [--quick] [--systems=LIST] [--cases=LIST] [--out=FILE]
@@ -433,7 +431,6 @@ md.push(`\n${othersText} during the run; load average at start ${meta.loadAverag
 
 console.log(md.join('\n'));
 
-mkdirSync(dirname(outJson), { recursive: true });
 const json = {
   meta: { ...meta, loadAverageAtEnd: loadEnd, otherProcessesCores: others, elapsedSeconds: Math.round(elapsedS * 10) / 10 },
   cases: caseInfo,
@@ -450,9 +447,7 @@ const json = {
   notes,
   busy,
 };
-writeFileSync(outJson, `${JSON.stringify(json, null, 1)}\n`);
-const outMd = outJson.replace(/\.json$/, '') + '.md';
-writeFileSync(outMd, `${md.join('\n')}\n`);
+const outMd = writeResults(outJson, json, md);
 progress(`wrote ${outJson} and ${outMd}`);
 await closeWorkers();
 // SEThreads pools and ORT sessions hold no event-loop references; exit explicitly all the same.

@@ -14,9 +14,7 @@
  * case. Prints the markdown report and writes it to bench/results/paired.md, the per-pair times to
  * bench/results/paired.json.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SHAPES, WORKLOADS, selectCases } from './lib/cases.mjs';
 import { closeWorkers } from './lib/isolate.mjs';
@@ -24,7 +22,7 @@ import { buildA, buildB, testing } from './lib/library.mjs';
 import { collectGarbage, disableGc, hasGc } from './lib/measure.mjs';
 import { PAIR_MODES, pairStats, timePaired } from './lib/paired.mjs';
 import { checkForwardAgainstTesting, reference } from './lib/reference.mjs';
-import { buildLine, fmtMs, fmtRatio, machine, mdTable, otherLoadMeter } from './lib/report.mjs';
+import { buildLine, fmtMs, fmtRatio, machine, mdTable, otherLoadMeter, writeResults } from './lib/report.mjs';
 import { systemsOf } from './systems/se-kernels.mjs';
 
 // ---------------------------------------------------------------------------------------- options
@@ -432,7 +430,6 @@ if (busy) md.push(`\n**The machine was busy** (${othersText}, on ${meta.logicalC
 md.push(`\n${othersText} during the run; load average at start ${meta.loadAverageAtStart.join(' ')}, at end ${os.loadavg().map((v) => Math.round(v * 100) / 100).join(' ')}; total ${elapsedS.toFixed(0)} s.`);
 
 console.log(md.join('\n'));
-mkdirSync(dirname(outJson), { recursive: true });
 const round4 = (/** @type {number[]} */ v) => v.map((x) => Math.round(x * 1e4) / 1e4);
 const json = {
   meta: { ...meta, mode: modeName, preset, config: cfg, poolApi, pools, exposeGc: hasGc, otherProcessesCores: others, busy, elapsedSeconds: Math.round(elapsedS * 10) / 10, baseline: buildB ? buildLine(buildB.distUrl) : null },
@@ -441,9 +438,7 @@ const json = {
   results: results.map(({ aMs, bMs, ...r }) => ({ ...r, aMs: round4(aMs), bMs: round4(bMs) })),
   verdicts,
 };
-writeFileSync(outJson, `${JSON.stringify(json, null, 1)}\n`);
-const outMd = outJson.replace(/\.json$/, '') + '.md';
-writeFileSync(outMd, `${md.join('\n')}\n`);
+const outMd = writeResults(outJson, json, md);
 progress(`wrote ${outJson} and ${outMd}`);
 await closeWorkers();
 process.exit(0);

@@ -3,9 +3,9 @@
  * The machine description and the markdown tables (the README's performance section).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = new URL('../../', import.meta.url);
@@ -129,4 +129,19 @@ export function buildLine(distUrl) {
   const sha = own ? gitIn(['rev-parse', '--short', 'HEAD']) : null;
   const dirty = own ? gitIn(['status', '--porcelain', '--', 'src']) : null;
   return `se-kernels ${version}${sha ? ` @ ${sha}${dirty ? ' (src/ has uncommitted changes)' : ''}` : ''} from ${fileURLToPath(distUrl)}`;
+}
+
+/**
+ * Writes a run's results: the JSON to `outJson` and the markdown lines beside it (same name, .md).
+ * @param {string} outJson
+ * @param {unknown} json
+ * @param {string[]} md
+ * @returns {string} the markdown file's path
+ */
+export function writeResults(outJson, json, md) {
+  mkdirSync(dirname(outJson), { recursive: true });
+  writeFileSync(outJson, `${JSON.stringify(json, null, 1)}\n`);
+  const outMd = outJson.replace(/\.json$/, '') + '.md';
+  writeFileSync(outMd, `${md.join('\n')}\n`);
+  return outMd;
 }
