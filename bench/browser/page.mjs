@@ -6,6 +6,7 @@
  *
  * Sets window.__benchResult = { markdown, json } when done, or window.__benchError.
  */
+import { blockData } from '/bench/lib/blockdata.mjs';
 import { PAIR_MODES, pairStats, timePaired } from '/bench/lib/paired.mjs';
 
 const out = document.getElementById('out');
@@ -24,36 +25,6 @@ const shapes = (q.get('shapes') ?? '8x64x56x56,1x64x32x32').split(',').map((s) =
 const REQUEST_TIMEOUT_MS = 120000;
 /** The browser target: async forward + backward with the pool / one thread on this shape. */
 const TARGET = { key: '8,64,56,56', pass: 'fb', max: 0.75 };
-
-/** mulberry32, as bench/lib/cases.mjs (the same inputs as the Node bench's standard shapes). */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** One block like bench/lib/cases.mjs makeBlock: per-channel offsets in x, non-zero biases. */
-function makeBlock(core, shape, hidden, seed) {
-  const [N, C, H, W] = shape;
-  const S = H * W;
-  const u = rng(seed * 7919 + N * 31 + C * 17 + S);
-  const x = new Float32Array(N * C * S);
-  const dy = new Float32Array(N * C * S);
-  for (let r = 0; r < N * C; r++) {
-    const offset = 2.5 * u() - 1;
-    for (let s = 0; s < S; s++) x[r * S + s] = offset + (u() - 0.5);
-  }
-  for (let i = 0; i < dy.length; i++) dy[i] = 2 * u() - 1;
-  const params = core.createSEParams({ channels: C, hidden, bias: true, seed });
-  for (let j = 0; j < params.b1.length; j++) params.b1[j] = 0.2 * u() - 0.1;
-  for (let c = 0; c < params.b2.length; c++) params.b2[c] = 0.2 * u() - 0.1;
-  return { key: shape.join(','), shape, N, C, S, R: params.hidden, x, dy, params };
-}
 
 /** A request to the tfjs worker, answered or failed within REQUEST_TIMEOUT_MS. */
 function worker() {
@@ -147,7 +118,7 @@ async function main() {
   const rows = [];
   const json = { quick, cfg, tfjs: tfInfo, pool: poolInfo, threadsNote, crossOriginIsolated: self.crossOriginIsolated, results: [], checks: [] };
   for (const shape of shapes) {
-    const b = makeBlock(core, shape, Math.max(1, Math.floor(shape[1] / 16)), 1);
+    const b = blockData(core.createSEParams, shape, Math.max(1, Math.floor(shape[1] / 16)), 1);
     const x = { data: b.x, shape: b.shape };
     const dy = { data: b.dy, shape: b.shape };
     const ws = new core.SEWorkspace();

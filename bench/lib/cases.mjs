@@ -8,7 +8,10 @@
  * or every forward in order and then every backward in reverse order (forward + backward), as a
  * network's training step does. A standard shape is a case of one block.
  */
+import { blockData } from './blockdata.mjs';
 import { se } from './library.mjs';
+
+export { rng } from './blockdata.mjs';
 
 /** (N, C, H, W) of the five standard shapes; r = 16, bias on, relu + sigmoid. */
 export const SHAPES = /** @type {const} */ ([
@@ -106,21 +109,6 @@ export const WORKLOADS = [
  */
 
 /**
- * mulberry32: a small seeded uniform generator on [0, 1).
- * @param {number} seed
- */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
  * Builds one block. x has a per-(sample, channel) offset so that the squeezed values, and hence
  * the gates, differ between channels (a zero-mean x would squeeze to almost nothing); the biases
  * are made non-zero (createSEParams starts them at 0) so that the bias paths are checked.
@@ -130,20 +118,7 @@ export function rng(seed) {
  * @returns {Block}
  */
 export function makeBlock(shape, hidden, seed) {
-  const [N, C, H, W] = shape;
-  const S = H * W;
-  const u = rng(seed * 7919 + N * 31 + C * 17 + S);
-  const x = new Float32Array(N * C * S);
-  const dy = new Float32Array(N * C * S);
-  for (let r = 0; r < N * C; r++) {
-    const offset = 2.5 * u() - 1;
-    for (let s = 0; s < S; s++) x[r * S + s] = offset + (u() - 0.5);
-  }
-  for (let i = 0; i < dy.length; i++) dy[i] = 2 * u() - 1;
-  const params = se.createSEParams({ channels: C, hidden, bias: true, seed });
-  for (let j = 0; j < params.b1.length; j++) params.b1[j] = 0.2 * u() - 0.1;
-  for (let c = 0; c < params.b2.length; c++) params.b2[c] = 0.2 * u() - 0.1;
-  return { key: shape.join(','), shape: [...shape], N, C, H, W, S, R: params.hidden, x, dy, params };
+  return blockData(se.createSEParams, shape, hidden, seed);
 }
 
 /**
